@@ -49,7 +49,7 @@ impl Guest for Component {
 /// All values of the header `name`, joined with commas as RFC 9110 allows
 /// for list-valued fields.
 fn joined_header(headers: &Fields, name: &str) -> Option<String> {
-    let values = headers.get(&name.to_string());
+    let values = headers.get(name);
     if values.is_empty() {
         return None;
     }
@@ -57,9 +57,7 @@ fn joined_header(headers: &Fields, name: &str) -> Option<String> {
     Some(values.join(", "))
 }
 
-/// Hands the response to the host and streams its body. For `HEAD` the body
-/// is never opened, so hosts send the headers (`Content-Length` included)
-/// alone.
+/// Hands the response to the host and streams its body.
 fn send(response: Response, head_only: bool, response_out: ResponseOutparam) {
     let fields: Vec<(String, Vec<u8>)> = response
         .headers
@@ -73,9 +71,12 @@ fn send(response: Response, head_only: bool, response_out: ResponseOutparam) {
     if outgoing.set_status_code(response.status).is_err() {
         return;
     }
-    let body = match (head_only || response.body.is_empty(), outgoing.body()) {
-        (false, Ok(body)) => Some(body),
-        _ => None,
+    // A body that is never opened is empty: HEAD keeps GET's headers, and
+    // hosts send them alone.
+    let body = if head_only || response.body.is_empty() {
+        None
+    } else {
+        outgoing.body().ok()
     };
     ResponseOutparam::set(response_out, Ok(outgoing));
     if let Some(body) = body {

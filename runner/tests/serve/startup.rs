@@ -1,0 +1,78 @@
+use std::net::TcpListener;
+
+use crate::support::{Runner, component_path, run_to_exit, runner_command, workspace_root};
+
+#[test]
+fn finds_the_component_by_itself() {
+    let mut command = runner_command();
+    command
+        .current_dir(workspace_root())
+        .args(["--listen", "127.0.0.1:0"]);
+    let runner = Runner::spawn(command);
+    assert_eq!(runner.get("/api/v1/factorial?number=3").status, 200);
+}
+
+#[test]
+fn a_missing_component_is_a_clear_error() {
+    let output = run_to_exit(runner_command().args([
+        "--listen",
+        "127.0.0.1:0",
+        "--component",
+        "/nonexistent/factorial.wasm",
+    ]));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/factorial.wasm"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_a_component_is_a_clear_error() {
+    let not_wasm =
+        std::env::temp_dir().join(format!("not-a-component-{}.wasm", std::process::id()));
+    std::fs::write(&not_wasm, "hello").unwrap();
+    let output = run_to_exit(
+        runner_command()
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--component")
+            .arg(&not_wasm),
+    );
+    std::fs::remove_file(&not_wasm).unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot load the component"), "{stderr}");
+}
+
+#[test]
+fn an_address_in_use_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = run_to_exit(
+        runner_command()
+            .arg("--listen")
+            .arg(&address)
+            .arg("--component")
+            .arg(component_path()),
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unusable_maximum_stops_start_up() {
+    for bad in ["abc", "-1", "1e6"] {
+        let output = run_to_exit(
+            runner_command()
+                .env("FACTORIAL_MAX_NUMBER", bad)
+                .arg("--component")
+                .arg(component_path()),
+        );
+        assert!(!output.status.success(), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("max-number"), "{bad}: {stderr}");
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the project from a fresh clone. It needs only rustup and
+# cargo; whatever else a step uses, it installs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: the wasm32-wasip2 target"
+rustup target add wasm32-wasip2
+
+step "build the component"
+cargo build --release --target wasm32-wasip2 -p factorial
+
+step "format and lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p factorial --lib --target wasm32-wasip2 -- -D warnings
+
+step "unit, component and end-to-end tests"
+cargo test --workspace

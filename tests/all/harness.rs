@@ -1,0 +1,119 @@
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use bytes::Bytes;
+use clap::Parser;
+use factorial_runner::config::ServeOptions;
+use factorial_runner::engine::Service;
+use factorial_runner::host::GuestSettings;
+use http_body_util::{BodyExt, Empty};
+use hyper::HeaderMap;
+use hyper::http::uri::Uri;
+
+/// The component as `cargo build --release --target wasm32-wasip2` leaves it.
+pub fn component_path() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let path = target.join("wasm32-wasip2/release/factorial.wasm");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it first with \
+         `cargo build --release --target wasm32-wasip2 -p factorial` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// The component as the runner sets it up from these command-line options.
+pub fn service_with_options(options: &[&str]) -> Arc<Service> {
+    let component = component_path();
+    let mut args = vec![
+        "factorial-runner",
+        "--component",
+        component.to_str().unwrap(),
+    ];
+    args.extend_from_slice(options);
+    let options = ServeOptions::try_parse_from(args).expect("valid options");
+    Arc::new(Service::load(&component, options.guest_settings()).expect("component loads"))
+}
+
+/// The component with the runner's defaults, compiled once for all tests.
+pub fn service() -> Arc<Service> {
+    static DEFAULT: LazyLock<Arc<Service>> = LazyLock::new(|| service_with_options(&[]));
+    DEFAULT.clone()
+}
+
+/// The component with a guest environment the runner would refuse to pass.
+pub fn service_with_guest_env(env: &[(&str, &str)]) -> Arc<Service> {
+    let settings = GuestSettings {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body_chunk_size: 64 * 1024,
+    };
+    Arc::new(Service::load(&component_path(), settings).expect("component loads"))
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|value| value.to_str().unwrap())
+    }
+
+    pub fn body_text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+}
+
+/// Sends one request with no body.
+pub async fn send(
+    service: &Service,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let uri = Uri::builder()
+        .scheme("http")
+        .authority("localhost")
+        .path_and_query(path_and_query)
+        .build()
+        .unwrap();
+    let mut request = hyper::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Empty::<Bytes>::new()).unwrap();
+    let response = service
+        .handle(request)
+        .await
+        .expect("the component answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    // Like any HTTP client, read no body after HEAD: the length describes
+    // what GET would send.
+    let body = if method == "HEAD" {
+        Vec::new()
+    } else {
+        let body = response.into_body().collect().await;
+        body.expect("the body arrives whole").to_bytes().to_vec()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `GET` with the default service.
+pub async fn get(path_and_query: &str) -> Reply {
+    send(&service(), "GET", path_and_query, &[]).await
+}

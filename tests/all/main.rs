@@ -1,0 +1,15 @@
+//! Integration tests of the component, built for `wasm32-wasip2` and run in
+//! wasmtime, plus the math checked against independent computations. One
+//! binary, so wasmtime is linked once.
+
+/// Loads the built component and sends it requests in-process.
+mod harness;
+
+/// Every row of `CONTRACT.md` sections 1 to 3, through `wasi:http`.
+mod contract;
+/// `n!` against a naive running product and known large values.
+mod math;
+/// `spin.toml` points at what the build produces.
+mod spin_manifest;
+/// The typed export `factorial:api/compute`, called without HTTP.
+mod typed;

@@ -1,0 +1,75 @@
+use factorial_runner::host::{GuestSettings, Host};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+
+use crate::harness::component_path;
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "library",
+    with: { "wasi:cli/environment": wasmtime_wasi::p2::bindings::cli::environment },
+    additional_derives: [PartialEq],
+});
+
+use exports::factorial::api::compute::Error;
+
+/// Instantiates the component as an embedder would, with `env` as its
+/// environment. The component imports `wasi:http/types` for its handler, so
+/// WASI HTTP is linked even though only the typed export is called.
+fn instantiate(env: &[(&str, &str)]) -> (Store<Host>, Library) {
+    let engine = Engine::default();
+    let component = Component::from_file(&engine, component_path()).unwrap();
+    let mut linker = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).unwrap();
+    let settings = GuestSettings {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body_chunk_size: 64 * 1024,
+    };
+    let mut store = Store::new(&engine, Host::new(&settings));
+    let library = Library::instantiate(&mut store, &component, &linker).unwrap();
+    (store, library)
+}
+
+#[test]
+fn factorials_and_their_limits() {
+    let (mut store, library) = instantiate(&[("FACTORIAL_MAX_NUMBER", "30")]);
+    let compute = library.factorial_api_compute();
+    let mut call = |n| compute.call_factorial(&mut store, n).unwrap();
+    assert_eq!(call(0), Ok("1".to_string()));
+    assert_eq!(call(5), Ok("120".to_string()));
+    assert_eq!(
+        call(30),
+        Ok("265252859812191058636308480000000".to_string())
+    );
+    assert_eq!(call(31), Err(Error::TooLarge(30)));
+    assert_eq!(call(u64::MAX), Err(Error::TooLarge(30)));
+}
+
+#[test]
+fn the_default_maximum_applies_when_unset() {
+    let (mut store, library) = instantiate(&[]);
+    let compute = library.factorial_api_compute();
+    let digits = compute.call_factorial(&mut store, 1000).unwrap().unwrap();
+    assert_eq!(digits, factorial::math::factorial_decimal(1000));
+    assert_eq!(
+        compute.call_factorial(&mut store, 100_001).unwrap(),
+        Err(Error::TooLarge(100_000))
+    );
+}
+
+#[test]
+fn an_unusable_maximum_is_reported() {
+    let (mut store, library) = instantiate(&[("FACTORIAL_MAX_NUMBER", "-3")]);
+    let result = library
+        .factorial_api_compute()
+        .call_factorial(&mut store, 5)
+        .unwrap();
+    let Err(Error::InvalidConfiguration(message)) = result else {
+        panic!("expected invalid-configuration, got {result:?}");
+    };
+    assert!(message.contains("FACTORIAL_MAX_NUMBER=\"-3\""), "{message}");
+}
