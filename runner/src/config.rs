@@ -1,32 +1,68 @@
 //! The command line. Every option has an environment twin, so the container
-//! is configured the way ECS passes settings. Options are checked here,
-//! before anything is bound or loaded.
+//! is configured the way ECS passes settings, and every limit has a default
+//! that suits one Fargate task. Options are checked here, before anything is
+//! bound or loaded.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::host::GuestSettings;
 
 /// The environment variable through which the component reads its maximum.
 pub const MAX_NUMBER_VAR: &str = "FACTORIAL_MAX_NUMBER";
 
-/// The file the component build produces, and the name the runner looks for.
+/// The component as the build produces it, and the name looked for.
 const COMPONENT_FILE: &str = "factorial.wasm";
+/// The component precompiled by `factorial-runner compile`, preferred when
+/// both sit beside the executable (as in the container).
+const PRECOMPILED_FILE: &str = "factorial.cwasm";
 
 /// Serves the factorial component over HTTP/1.1 with wasmtime.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "factorial-runner", version, about)]
+#[derive(Debug, Parser)]
+#[command(
+    name = "factorial-runner",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do; serving is the default.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options of `serve`, accepted without the subcommand too.
+    #[command(flatten)]
+    pub serve: ServeOptions,
+}
+
+/// The runner's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the component (the default).
+    Serve(ServeOptions),
+    /// Compile the component ahead of time to a native artifact that loads
+    /// in milliseconds, for this runner's engine settings only.
+    Compile(CompileOptions),
+    /// Ask a running server for `/healthz`: exit 0 on `200 ok`, 1 otherwise.
+    /// For container health checks where there is no curl.
+    Healthcheck(HealthcheckOptions),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
 pub struct ServeOptions {
     /// The address to listen on.
     #[arg(long, env = "FACTORIAL_LISTEN", default_value = "0.0.0.0:5000")]
     pub listen: SocketAddr,
 
-    /// The component to serve. When unset, `factorial.wasm` is looked for
-    /// beside the runner's executable, then where `cargo build --release
-    /// --target wasm32-wasip2` puts it.
+    /// The component to serve, `.wasm` or precompiled `.cwasm`. When unset,
+    /// `factorial.cwasm` then `factorial.wasm` are looked for beside the
+    /// executable, then where `cargo build --release --target wasm32-wasip2`
+    /// puts the component.
     #[arg(long, env = "FACTORIAL_COMPONENT")]
     pub component: Option<PathBuf>,
 
@@ -36,34 +72,92 @@ pub struct ServeOptions {
     #[arg(long, env = MAX_NUMBER_VAR)]
     pub max_number: Option<u64>,
 
+    /// The address of the admin listener, which serves Prometheus metrics on
+    /// `/metrics`. Loopback by default: set `0.0.0.0:9090` to expose it.
+    #[arg(long, env = "FACTORIAL_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: SocketAddr,
+
+    /// Limits on requests and connections.
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Limits that keep one request, one client or a crowd from exhausting the
+/// server.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Wall-clock deadline of one request, from its arrival to the last byte
+    /// of its body (e.g. `30s`, `500ms`). Enforced inside wasm by epoch
+    /// interruption; a request past it gets 504.
+    #[arg(long, env = "FACTORIAL_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Linear memory one instance may use, in MiB; beyond it the request gets
+    /// 500. 100000! needs about 4 MiB: raise this with the maximum n.
+    #[arg(long, env = "FACTORIAL_MEMORY_LIMIT_MIB", default_value_t = 128,
+          value_parser = clap::value_parser!(u64).range(2..=4096))]
+    pub memory_limit_mib: u64,
+
+    /// Requests handled at once; more get 503 with `Retry-After` at once
+    /// rather than wait in an unbounded queue. Default: 16 per core.
+    #[arg(long, env = "FACTORIAL_MAX_CONCURRENT", default_value_t = default_max_concurrent(),
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_concurrent: u32,
+
+    /// Time a client has to send a request's headers, counted from when the
+    /// connection is ready for them; a slow client is disconnected.
+    #[arg(long, env = "FACTORIAL_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// Time an idle keep-alive connection is kept open. Above the ALB's idle
+    /// timeout, so that the ALB, not the runner, closes idle connections.
+    #[arg(long, env = "FACTORIAL_IDLE_TIMEOUT", default_value = "75s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// The largest request head (request line and headers), in bytes; beyond
+    /// it the client gets 431. Bounds the digits a `number` can have.
+    #[arg(long, env = "FACTORIAL_MAX_HEADER_SIZE", default_value_t = 64 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024))]
+    pub max_header_size: u64,
+
     /// The largest piece of a response body the runner takes from the
     /// component at once, in bytes: what one slow client can make it buffer.
     #[arg(long, env = "FACTORIAL_BODY_CHUNK_SIZE", default_value_t = 64 * 1024,
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
     pub body_chunk_size: u64,
+
+    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
+    /// before the runner exits anyway. Under ECS's 30 s stop timeout.
+    #[arg(long, env = "FACTORIAL_SHUTDOWN_GRACE", default_value = "25s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// Options of `compile`.
+#[derive(Debug, Clone, Args)]
+pub struct CompileOptions {
+    /// The component to compile; found as for `serve` when unset.
+    #[arg(long, env = "FACTORIAL_COMPONENT")]
+    pub component: Option<PathBuf>,
+
+    /// Where to write the native artifact.
+    #[arg(long, short)]
+    pub output: PathBuf,
+}
+
+/// Options of `healthcheck`.
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckOptions {
+    /// The address the server listens on; an unspecified address
+    /// (`0.0.0.0`) is reached over loopback.
+    #[arg(long, env = "FACTORIAL_LISTEN", default_value = "0.0.0.0:5000")]
+    pub listen: SocketAddr,
+
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 impl ServeOptions {
-    /// The component file to load: the one given, or the first one found.
-    pub fn component_path(&self) -> Result<PathBuf> {
-        if let Some(path) = &self.component {
-            return Ok(path.clone());
-        }
-        let candidates = default_component_paths();
-        match candidates.iter().find(|path| path.is_file()) {
-            Some(path) => Ok(path.clone()),
-            None => bail!(
-                "no component given (--component or FACTORIAL_COMPONENT) and none found at {}; \
-                 build it with `cargo build --release --target wasm32-wasip2 -p factorial`",
-                candidates
-                    .iter()
-                    .map(|path| path.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
-
     /// What each request's instance gets: the component reads its maximum
     /// from its environment.
     pub fn guest_settings(&self) -> GuestSettings {
@@ -73,8 +167,29 @@ impl ServeOptions {
                 .map(|max| (MAX_NUMBER_VAR.to_string(), max.to_string()))
                 .into_iter()
                 .collect(),
-            body_chunk_size: self.body_chunk_size as usize,
+            body_chunk_size: self.limits.body_chunk_size as usize,
+            memory_limit: self.limits.memory_limit_mib as usize * 1024 * 1024,
         }
+    }
+}
+
+/// The component file to load: the one given, or the first one found.
+pub fn component_path(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    let candidates = default_component_paths();
+    match candidates.iter().find(|path| path.is_file()) {
+        Some(path) => Ok(path.clone()),
+        None => bail!(
+            "no component given (--component or FACTORIAL_COMPONENT) and none found at {}; \
+             build it with `cargo build --release --target wasm32-wasip2 -p factorial`",
+            candidates
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -87,10 +202,11 @@ fn default_component_paths() -> Vec<PathBuf> {
         .join("release")
         .join(COMPONENT_FILE);
     let mut paths = Vec::new();
-    if let Some(dir) = std::env::current_exe()
+    let exe_dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(Path::to_path_buf))
-    {
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    if let Some(dir) = exe_dir {
+        paths.push(dir.join(PRECOMPILED_FILE));
         paths.push(dir.join(COMPONENT_FILE));
         if let Some(target) = dir.parent() {
             paths.push(target.join(&cargo_output));
@@ -98,4 +214,69 @@ fn default_component_paths() -> Vec<PathBuf> {
     }
     paths.push(Path::new("target").join(cargo_output));
     paths
+}
+
+/// 16 requests per core: most requests are small and take well under a
+/// millisecond, so a few per core keep every core busy while the large ones
+/// compute, and the memory limit bounds what they can hold together.
+fn default_max_concurrent() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores as u32).saturating_mul(16)
+}
+
+/// A duration such as `30s`, `250ms` or `2m`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30s or 250ms"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(number)),
+        "s" | "" => Ok(Duration::from_secs(number)),
+        "m" => Ok(Duration::from_secs(number * 60)),
+        _ => Err(format!("{text:?}: the unit must be ms, s or m")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        for bad in ["", "s", "1h", "-1s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn serving_is_the_default_command() {
+        let cli = Cli::try_parse_from(["factorial-runner", "--max-number", "7"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.max_number, Some(7));
+        let cli = Cli::try_parse_from(["factorial-runner", "compile", "-o", "x.cwasm"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Compile(_))));
+    }
+
+    #[test]
+    fn limits_are_checked_before_anything_starts() {
+        for args in [
+            &["--max-concurrent", "0"][..],
+            &["--memory-limit-mib", "1"],
+            &["--request-timeout", "soon"],
+            &["--max-number", "-5"],
+        ] {
+            let mut argv = vec!["factorial-runner"];
+            argv.extend_from_slice(args);
+            assert!(Cli::try_parse_from(argv).is_err(), "{args:?}");
+        }
+    }
 }

@@ -1,36 +1,60 @@
-//! The wasmtime side: one `Engine`, the component compiled and
-//! pre-instantiated once, and a fresh instance in a fresh `Store` for every
-//! request, so no state leaks from one request to the next.
+//! The wasmtime side: one `Engine`, the component compiled (or loaded
+//! precompiled) and pre-instantiated once, and a fresh instance in a fresh
+//! `Store` for every request, so no state leaks from one request to the
+//! next and a request costs an instantiation, not a compile.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Precompiled, Store, Trap,
+};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::host::{GuestSettings, Host};
+use crate::config::Limits;
+use crate::epoch::{self, EpochThread};
+use crate::error::RequestError;
+use crate::host::{GuestSettings, Host, MemoryLimitExceeded};
+use crate::metrics::Metrics;
+
+/// Core instances in one component instance. A Rust component has its main
+/// module plus a few adapter and shim modules; this leaves room to spare.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// A loaded component, ready to answer requests.
 pub struct Service {
     pre: ProxyPre<Host>,
     guest: GuestSettings,
+    deadline: Duration,
+    slots: Arc<Semaphore>,
+    max_concurrent: u32,
+    metrics: Arc<Metrics>,
+    _epoch: EpochThread,
 }
 
 impl Service {
-    /// Compiles the component at `path`, links WASI and WASI HTTP, and checks
-    /// that it is a `wasi:http` proxy.
-    pub fn load(path: &Path, guest: GuestSettings) -> Result<Self> {
-        let engine = new_engine()?;
-        let component = Component::from_file(&engine, path)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot load the component {}", path.display()))?;
+    /// Loads the component at `path` (`.wasm`, or a `.cwasm` precompiled for
+    /// these settings), links WASI and WASI HTTP, and checks that it is a
+    /// `wasi:http` proxy.
+    pub fn load(
+        path: &Path,
+        guest: GuestSettings,
+        limits: &Limits,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self> {
+        let engine = new_engine(Some(limits))?;
+        let component = load_component(&engine, path)?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)?;
         let instance = linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
@@ -43,54 +67,182 @@ impl Service {
                     path.display()
                 )
             })?;
-        Ok(Service { pre, guest })
+        let epoch = EpochThread::spawn(engine).context("cannot start the epoch thread")?;
+        Ok(Service {
+            pre,
+            guest,
+            deadline: limits.request_timeout,
+            slots: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
+            max_concurrent: limits.max_concurrent,
+            metrics,
+            _epoch: epoch,
+        })
     }
 
-    /// Answers one request with a new instance of the component. The
-    /// response head is returned as soon as the guest sets it; the body
-    /// streams from the guest, which runs in its own task until it is done.
+    /// Answers one request with a new instance of the component, or refuses
+    /// it at once when every instance slot is taken. The response head is
+    /// returned as soon as the guest sets it; the body streams from the
+    /// guest, which runs in its own task, holding its slot, until it is done
+    /// or its deadline passes.
     pub async fn handle<B>(
         &self,
         request: hyper::Request<B>,
-    ) -> Result<hyper::Response<HyperOutgoingBody>>
+    ) -> Result<hyper::Response<HyperOutgoingBody>, RequestError>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
+        let slot = self
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| RequestError::Saturated(self.max_concurrent))
+            .inspect_err(|error| self.metrics.request_failed(error))?;
         let mut store = Store::new(self.pre.engine(), Host::new(&self.guest));
+        store.limiter(|host| host);
+        store.set_epoch_deadline(epoch::ticks(self.deadline));
+        store.epoch_deadline_trap();
         let (sender, receiver) = tokio::sync::oneshot::channel();
+        let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
         let request = store
             .data_mut()
             .http()
-            .new_incoming_request(Scheme::Http, request)?;
-        let response_out = store.data_mut().http().new_response_outparam(sender)?;
-        let pre = self.pre.clone();
-        let guest = tokio::task::spawn(async move {
-            let proxy = pre.instantiate_async(&mut store).await?;
-            proxy
-                .wasi_http_incoming_handler()
-                .call_handle(&mut store, request, response_out)
-                .await
-        });
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(guest_error)?;
+        let response_out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(guest_error)?;
+        let guest = tokio::task::spawn(run_guest(
+            self.pre.clone(),
+            store,
+            request,
+            response_out,
+            slot,
+            self.deadline,
+            self.metrics.clone(),
+        ));
         match receiver.await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err(anyhow!("the guest answered with an error: {code:?}")),
+            Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
+                "the component answered with an error: {code:?}"
+            ))),
             // The guest dropped the outparam without setting it: its task
             // says why.
-            Err(_) => match guest.await {
-                Ok(Ok(())) => Err(anyhow!("the guest returned without a response")),
-                Ok(Err(error)) => {
-                    Err(anyhow::Error::from(error).context("the guest failed before responding"))
-                }
-                Err(error) => Err(anyhow!(error).context("the guest task failed")),
-            },
+            Err(_) => Err(match guest.await {
+                Ok(Ok(())) => RequestError::Guest(anyhow!("the component returned no response")),
+                Ok(Err(error)) => error,
+                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
+            }),
         }
     }
 }
 
-/// The engine that compiles and runs the component.
-fn new_engine() -> Result<Engine> {
-    let config = Config::new();
+/// Runs the guest's handler to the end of its response body, within the
+/// deadline. A failure is counted and logged here, since after the response
+/// head is sent nobody else sees it.
+async fn run_guest(
+    pre: ProxyPre<Host>,
+    mut store: Store<Host>,
+    request: wasmtime::component::Resource<wasmtime_wasi_http::p2::types::HostIncomingRequest>,
+    response_out: wasmtime::component::Resource<
+        wasmtime_wasi_http::p2::types::HostResponseOutparam,
+    >,
+    _slot: OwnedSemaphorePermit,
+    deadline: Duration,
+    metrics: Arc<Metrics>,
+) -> Result<(), RequestError> {
+    // The epoch stops a guest that computes past its deadline; this timeout
+    // stops one that waits past it (on a slow client, say).
+    let run = tokio::time::timeout(deadline, async {
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, request, response_out)
+            .await
+    });
+    let result = match run.await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(error)) => classify(error, deadline),
+        Err(_elapsed) => RequestError::DeadlineExceeded(deadline),
+    };
+    metrics.request_failed(&result);
+    tracing::warn!(error = result.chain(), "request failed");
+    Err(result)
+}
+
+/// Why a guest call failed.
+fn classify(error: wasmtime::Error, deadline: Duration) -> RequestError {
+    if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+        return RequestError::DeadlineExceeded(deadline);
+    }
+    if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
+        return RequestError::MemoryLimitExceeded(MemoryLimitExceeded {
+            limit: exceeded.limit,
+        });
+    }
+    RequestError::Guest(error.into())
+}
+
+/// Compiles the component at `input` for this runner's engine and writes
+/// the native artifact to `output`.
+pub fn precompile(input: &Path, output: &Path) -> Result<()> {
+    let engine = new_engine(None)?;
+    let wasm = std::fs::read(input)
+        .with_context(|| format!("cannot read the component {}", input.display()))?;
+    let artifact = engine
+        .precompile_component(&wasm)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot compile the component {}", input.display()))?;
+    std::fs::write(output, artifact).with_context(|| format!("cannot write {}", output.display()))
+}
+
+/// A component from a `.wasm` file, compiled now, or from an artifact of
+/// [`precompile`], which wasmtime checks against this engine's settings.
+fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot load the component {}", path.display()))?;
+    let component = match Engine::detect_precompiled(&bytes) {
+        // SAFETY: the artifact is trusted like the runner binary itself: it
+        // comes from `factorial-runner compile`, and wasmtime checks that it
+        // was compiled for this engine's version and settings.
+        Some(Precompiled::Component) => unsafe { Component::deserialize(engine, &bytes) },
+        Some(Precompiled::Module) => {
+            return Err(anyhow!(
+                "{} is a precompiled core module, not a component",
+                path.display()
+            ));
+        }
+        None => Component::new(engine, &bytes),
+    };
+    component
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot load the component {}", path.display()))
+}
+
+/// The engine that compiles and runs the component. Epoch interruption is
+/// compiled into the code, so `compile` and `serve` share this function;
+/// `limits` sizes the pooling allocator when serving.
+fn new_engine(limits: Option<&Limits>) -> Result<Engine> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    if let Some(limits) = limits {
+        // Instances come from pre-reserved slots: instantiation costs a few
+        // page resets instead of mmap calls. Each slot reserves address space
+        // (wasmtime's default of 4 GiB plus guards) but commits only what
+        // the guest touches, and there are no more slots than the requests
+        // allowed in flight.
+        let slots = limits.max_concurrent;
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+            .total_memories(slots.saturating_mul(2))
+            .total_tables(slots.saturating_mul(4))
+            .total_stacks(slots)
+            .max_memory_size(limits.memory_limit_mib as usize * 1024 * 1024);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
     Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("cannot configure wasmtime")

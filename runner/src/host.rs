@@ -1,14 +1,23 @@
 //! The state of one request's `Store`: WASI and WASI HTTP contexts sharing a
-//! resource table, plus the policy hooks.
+//! resource table, the memory limit, and the `wasi:http` policy.
 
 use std::future::Future;
 
+use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{
     Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
     WasiHttpView,
 };
+
+/// The most resources (requests, fields, streams, pollables) one instance
+/// may hold at once. The factorial component holds about a dozen; the cap
+/// stops a misbehaving guest from growing the host's table without bound.
+const MAX_RESOURCES: usize = 1_000;
+
+/// Table elements one instance may grow to; Rust guests use a few hundred.
+const MAX_TABLE_ELEMENTS: usize = 20_000;
 
 /// What every request's guest gets, set once from the configuration.
 #[derive(Debug, Clone)]
@@ -19,6 +28,17 @@ pub struct GuestSettings {
     /// once (its `check-write` budget); with one write buffered, this bounds
     /// what a slow client can make the host hold per response.
     pub body_chunk_size: usize,
+    /// The most linear memory the instance may have, in bytes.
+    pub memory_limit: usize,
+}
+
+/// The instance tried to grow its memory past the limit. It is trapped with
+/// this error, so the request can be answered for what it is.
+#[derive(Debug, thiserror::Error)]
+#[error("the instance needed more than its memory limit of {limit} bytes")]
+pub struct MemoryLimitExceeded {
+    /// The limit, in bytes.
+    pub limit: usize,
 }
 
 /// What a component instance can reach while it answers one request.
@@ -27,22 +47,52 @@ pub struct Host {
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: Policy,
+    memory_limit: usize,
 }
 
 impl Host {
     /// A fresh host state for one request.
     pub fn new(settings: &GuestSettings) -> Self {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_RESOURCES);
         Host {
             wasi: WasiCtx::builder()
                 .envs(&settings.env)
                 .inherit_stderr()
                 .build(),
             http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
+            table,
             hooks: Policy {
                 body_chunk_size: settings.body_chunk_size,
             },
+            memory_limit: settings.memory_limit,
         }
+    }
+}
+
+impl ResourceLimiter for Host {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            return Err(MemoryLimitExceeded {
+                limit: self.memory_limit,
+            }
+            .into());
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
 

@@ -5,14 +5,25 @@
 //!
 //! - [`config`]: the command line and its environment twins, validated
 //!   before anything is bound or loaded.
-//! - [`engine`]: the wasmtime `Engine`, the component compiled once and
-//!   pre-instantiated, and one fresh instance per request.
-//! - [`host`]: what each request's `Store` holds: WASI contexts and policy.
-//! - [`server`]: the TCP listener and hyper connections.
+//! - [`engine`]: the wasmtime `Engine` (pooling, epochs), the component
+//!   compiled once and pre-instantiated, one fresh instance per request, and
+//!   ahead-of-time compilation.
+//! - [`epoch`]: the clock behind request deadlines.
+//! - [`host`]: what each request's `Store` holds: WASI contexts, the memory
+//!   limit, the `wasi:http` policy.
+//! - [`server`]: the listener, connection timeouts, access log and graceful
+//!   shutdown; [`admin`] and [`metrics`]: Prometheus metrics.
+//! - [`error`]: why a request got no answer from the component.
+//! - [`healthcheck`]: the container health check.
 
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod config;
 pub mod engine;
+pub mod epoch;
+pub mod error;
+pub mod healthcheck;
 pub mod host;
+pub mod metrics;
 pub mod server;

@@ -1,20 +1,30 @@
-//! `factorial-runner`: serves the factorial component over HTTP.
+//! `factorial-runner`: serves the factorial component over HTTP, compiles it
+//! ahead of time, or checks a running server's health.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
-use factorial_runner::config::ServeOptions;
-use factorial_runner::engine::Service;
-use factorial_runner::server;
+use factorial_runner::config::{self, Cli, Command, ServeOptions};
+use factorial_runner::engine::{self, Service};
+use factorial_runner::metrics::Metrics;
+use factorial_runner::{admin, healthcheck, server};
 
 fn main() -> ExitCode {
-    let options = ServeOptions::parse();
+    let cli = Cli::parse();
     init_logging();
-    match run(options) {
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(options)) => serve(options),
+        Some(Command::Compile(options)) => config::component_path(options.component.as_deref())
+            .and_then(|input| engine::precompile(&input, &options.output)),
+        Some(Command::Healthcheck(options)) => healthcheck::check(&options),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "exiting");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
@@ -22,19 +32,55 @@ fn main() -> ExitCode {
 }
 
 #[tokio::main]
-async fn run(options: ServeOptions) -> Result<()> {
-    let component = options.component_path()?;
-    let service = Arc::new(Service::load(&component, options.guest_settings())?);
+async fn serve(options: ServeOptions) -> Result<()> {
+    let component = config::component_path(options.component.as_deref())?;
+    let metrics = Arc::new(Metrics::default());
+    let service = Service::load(
+        &component,
+        options.guest_settings(),
+        &options.limits,
+        metrics.clone(),
+    )?;
     let listener = server::bind(options.listen).await?;
+    let admin_listener = server::bind(options.admin_listen).await?;
     tracing::info!(
         address = %listener.local_addr()?,
+        admin_address = %admin_listener.local_addr()?,
         component = %component.display(),
         "listening"
     );
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    server::serve(listener, service, shutdown).await
+    tokio::spawn(admin::serve(admin_listener, metrics.clone()));
+    server::serve(
+        listener,
+        Arc::new(service),
+        metrics,
+        &options.limits,
+        stop_signal(),
+    )
+    .await
+}
+
+/// Completes on SIGTERM (what ECS sends) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let signals = signal(SignalKind::terminate())
+        .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+        .context("cannot listen for signals");
+    match signals {
+        Ok((mut term, mut interrupt)) => {
+            tokio::select! {
+                _ = term.recv() => tracing::info!(signal = "SIGTERM", "stopping"),
+                _ = interrupt.recv() => tracing::info!(signal = "SIGINT", "stopping"),
+            }
+        }
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "serving without graceful shutdown"
+            );
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// One JSON object per line on stdout, as CloudWatch reads them; the level

@@ -1,22 +1,36 @@
-//! The listener: accepts TCP connections and serves HTTP/1.1 on each with
-//! hyper, one component instance per request.
+//! The listener: accepts TCP connections, serves HTTP/1.1 on each with hyper
+//! (one component instance per request), logs and counts every request, and
+//! drains gracefully on shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode, body::Incoming};
+use hyper::{Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::config::Limits;
 use crate::engine::Service;
+use crate::error::RequestError;
+use crate::metrics::Metrics;
+
+/// How long a refused client is told to wait before retrying.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Binds `address`, failing with the address in the message.
 pub async fn bind(address: SocketAddr) -> Result<TcpListener> {
@@ -25,61 +39,352 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener> {
         .with_context(|| format!("cannot listen on {address}"))
 }
 
-/// Serves connections from `listener` until `shutdown` completes.
+/// Serves connections from `listener` until `shutdown` completes, then
+/// stops accepting, lets open connections finish their requests for up to
+/// `limits.shutdown_grace`, and returns.
 pub async fn serve(
     listener: TcpListener,
     service: Arc<Service>,
+    metrics: Arc<Metrics>,
+    limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.keep_alive(true)
+        .max_buf_size(limits.max_header_size.max(8192) as usize)
+        .max_header_size(limits.max_header_size as usize);
+    let timeouts = Timeouts {
+        header: limits.header_timeout,
+        idle: limits.idle_timeout,
+    };
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => accepted.context("cannot accept a connection")?,
-            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, say: keep serving the open
+                // connections and try again shortly.
+                Err(error) => {
+                    tracing::error!(error = %error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
         };
         // Responses are small and latency matters more than packet count.
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
+        let activity = Arc::new(Activity::new());
+        let io = TokioIo::new(WatchedIo {
+            inner: stream,
+            activity: activity.clone(),
+        });
+        let handler = service_fn({
+            let (service, metrics, activity) = (service.clone(), metrics.clone(), activity.clone());
+            move |request| answer(service.clone(), metrics.clone(), activity.clone(), request)
+        });
+        let connection = graceful.watch(http.serve_connection(io, handler));
         tokio::spawn(async move {
-            let handler = service_fn(move |request| answer(service.clone(), request));
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), handler)
-                .await
-            {
-                tracing::debug!(%peer, error = %error, "connection ended with an error");
+            tokio::select! {
+                result = connection => if let Err(error) = result {
+                    tracing::debug!(%peer, error = %error, "connection ended with an error");
+                },
+                reason = activity.expired(timeouts) => {
+                    tracing::debug!(%peer, reason, "connection closed");
+                }
             }
         });
     }
+    drop(listener);
+    tracing::info!("shutting down: no new connections, draining the open ones");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("drained"),
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(grace = ?limits.shutdown_grace, "grace period over; exiting with requests in flight");
+        }
+    }
+    Ok(())
 }
 
-/// Answers one request; a failure of the guest becomes a plain 500.
+/// Answers one request and arranges for it to be logged and counted when its
+/// body is done.
 async fn answer(
     service: Arc<Service>,
+    metrics: Arc<Metrics>,
+    activity: Arc<Activity>,
     request: Request<Incoming>,
-) -> Result<Response<HyperOutgoingBody>, Infallible> {
-    match service.handle(request).await {
-        Ok(response) => Ok(response),
-        Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "request failed");
-            Ok(plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal Server Error",
-            ))
+) -> Result<Response<MeteredBody>, Infallible> {
+    activity.request_started();
+    let mut access = AccessLog {
+        started: Instant::now(),
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+        request_id: request_id(&request),
+        status: 0,
+        bytes: 0,
+        metrics: metrics.clone(),
+        activity,
+    };
+    let in_flight = metrics.in_flight();
+    let response = match service.handle(request).await {
+        Ok(response) => response,
+        Err(error) => failure(&error),
+    };
+    drop(in_flight);
+    let (parts, body) = response.into_parts();
+    access.status = parts.status.as_u16();
+    Ok(Response::from_parts(
+        parts,
+        MeteredBody {
+            inner: body,
+            access,
+        },
+    ))
+}
+
+/// The runner's own answer when the component gives none.
+fn failure(error: &RequestError) -> Response<HyperOutgoingBody> {
+    if !matches!(error, RequestError::Saturated(_)) {
+        tracing::warn!(error = error.chain(), "no response from the component");
+    }
+    let body = Full::new(Bytes::from_static(error.body().as_bytes()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = Response::new(body);
+    *response.status_mut() = error.status();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if error.status() == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
+}
+
+/// The client's `X-Request-Id` when it sent a sane one (an ALB or proxy in
+/// front may), else one made here: unique within this process.
+fn request_id(request: &Request<Incoming>) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let given = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 128);
+    match given {
+        Some(id) => id.to_string(),
+        None => format!(
+            "{:x}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ),
+    }
+}
+
+/// What one request's log line says, written when its body is done (sent,
+/// failed or abandoned by the client).
+struct AccessLog {
+    started: Instant,
+    method: String,
+    path: String,
+    request_id: String,
+    status: u16,
+    bytes: u64,
+    metrics: Arc<Metrics>,
+    activity: Arc<Activity>,
+}
+
+impl Drop for AccessLog {
+    fn drop(&mut self) {
+        let duration = self.started.elapsed();
+        self.metrics.request_finished(self.status, duration);
+        self.activity.request_finished();
+        tracing::info!(
+            method = %self.method,
+            path = %self.path,
+            status = self.status,
+            bytes = self.bytes,
+            duration_ms = duration.as_secs_f64() * 1e3,
+            request_id = %self.request_id,
+            "request"
+        );
+    }
+}
+
+/// A response body that counts its bytes for the access log.
+struct MeteredBody {
+    inner: HyperOutgoingBody,
+    access: AccessLog,
+}
+
+impl Body for MeteredBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &frame
+            && let Some(data) = frame.data_ref()
+        {
+            self.access.bytes += data.len() as u64;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The connection timeouts the watchdog enforces.
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Duration,
+    idle: Duration,
+}
+
+/// Where a connection stands, for its watchdog.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Between requests, with nothing received since `since`.
+    Idle { since: Instant },
+    /// The first bytes of a request head arrived at `since`.
+    ReadingHead { since: Instant },
+    /// Requests are being answered.
+    Busy { requests: usize },
+}
+
+/// One connection's activity, shared by its socket, its requests and its
+/// watchdog. Hyper's own header timeout runs from the moment a connection is
+/// ready for a request, idle time included, which would close idle
+/// keep-alive connections at the header timeout; tracking the phase here
+/// keeps the two timeouts apart.
+struct Activity {
+    phase: Mutex<Phase>,
+}
+
+impl Activity {
+    /// A new connection must start its first request within the header
+    /// timeout.
+    fn new() -> Self {
+        Activity {
+            phase: Mutex::new(Phase::ReadingHead {
+                since: Instant::now(),
+            }),
+        }
+    }
+
+    fn update(&self, change: impl FnOnce(Phase) -> Phase) {
+        let mut phase = self
+            .phase
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        *phase = change(*phase);
+    }
+
+    fn bytes_received(&self) {
+        self.update(|phase| match phase {
+            Phase::Idle { .. } => Phase::ReadingHead {
+                since: Instant::now(),
+            },
+            other => other,
+        });
+    }
+
+    fn request_started(&self) {
+        self.update(|phase| match phase {
+            Phase::Busy { requests } => Phase::Busy {
+                requests: requests + 1,
+            },
+            _ => Phase::Busy { requests: 1 },
+        });
+    }
+
+    fn request_finished(&self) {
+        self.update(|phase| match phase {
+            Phase::Busy { requests } if requests > 1 => Phase::Busy {
+                requests: requests - 1,
+            },
+            _ => Phase::Idle {
+                since: Instant::now(),
+            },
+        });
+    }
+
+    /// Completes when the connection has been idle, or slow to send a
+    /// request head, for too long; says which.
+    async fn expired(&self, timeouts: Timeouts) -> &'static str {
+        let check_every = (timeouts.header.min(timeouts.idle) / 8)
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
+        loop {
+            tokio::time::sleep(check_every).await;
+            let phase = *self
+                .phase
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            match phase {
+                Phase::Idle { since } if since.elapsed() >= timeouts.idle => {
+                    return "idle timeout";
+                }
+                Phase::ReadingHead { since } if since.elapsed() >= timeouts.header => {
+                    return "header timeout";
+                }
+                _ => {}
+            }
         }
     }
 }
 
-/// A plain-text response from the runner itself.
-fn plain(status: StatusCode, body: &'static str) -> Response<HyperOutgoingBody> {
-    let mut response = Response::new(
-        Full::new(Bytes::from_static(body.as_bytes()))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+/// A socket that reports received bytes to its connection's [`Activity`].
+struct WatchedIo<T> {
+    inner: T,
+    activity: Arc<Activity>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for WatchedIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.bytes_received();
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for WatchedIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }

@@ -3,9 +3,10 @@ use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use clap::Parser;
-use factorial_runner::config::ServeOptions;
+use factorial_runner::config::{Cli, ServeOptions};
 use factorial_runner::engine::Service;
 use factorial_runner::host::GuestSettings;
+use factorial_runner::metrics::Metrics;
 use http_body_util::{BodyExt, Empty};
 use hyper::HeaderMap;
 use hyper::http::uri::Uri;
@@ -25,17 +26,23 @@ pub fn component_path() -> PathBuf {
     path
 }
 
+/// The runner's serve options from these command-line arguments.
+pub fn serve_options(args: &[&str]) -> ServeOptions {
+    let mut argv = vec!["factorial-runner"];
+    argv.extend_from_slice(args);
+    Cli::try_parse_from(argv).expect("valid options").serve
+}
+
+fn load(options: &ServeOptions, guest: GuestSettings) -> Arc<Service> {
+    let metrics = Arc::new(Metrics::default());
+    let service = Service::load(&component_path(), guest, &options.limits, metrics);
+    Arc::new(service.expect("the component loads"))
+}
+
 /// The component as the runner sets it up from these command-line options.
-pub fn service_with_options(options: &[&str]) -> Arc<Service> {
-    let component = component_path();
-    let mut args = vec![
-        "factorial-runner",
-        "--component",
-        component.to_str().unwrap(),
-    ];
-    args.extend_from_slice(options);
-    let options = ServeOptions::try_parse_from(args).expect("valid options");
-    Arc::new(Service::load(&component, options.guest_settings()).expect("component loads"))
+pub fn service_with_options(args: &[&str]) -> Arc<Service> {
+    let options = serve_options(args);
+    load(&options, options.guest_settings())
 }
 
 /// The component with the runner's defaults, compiled once for all tests.
@@ -44,16 +51,21 @@ pub fn service() -> Arc<Service> {
     DEFAULT.clone()
 }
 
-/// The component with a guest environment the runner would refuse to pass.
-pub fn service_with_guest_env(env: &[(&str, &str)]) -> Arc<Service> {
-    let settings = GuestSettings {
+/// The runner's default guest settings with another environment, which
+/// the runner itself would refuse to pass.
+pub fn guest_with_env(env: &[(&str, &str)]) -> GuestSettings {
+    GuestSettings {
         env: env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        body_chunk_size: 64 * 1024,
-    };
-    Arc::new(Service::load(&component_path(), settings).expect("component loads"))
+        ..serve_options(&[]).guest_settings()
+    }
+}
+
+/// The component with a guest environment the runner would refuse to pass.
+pub fn service_with_guest_env(env: &[(&str, &str)]) -> Arc<Service> {
+    load(&serve_options(&[]), guest_with_env(env))
 }
 
 /// A response, read whole.

@@ -1,8 +1,8 @@
-use factorial_runner::host::{GuestSettings, Host};
+use factorial_runner::host::Host;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::harness::component_path;
+use crate::harness::{component_path, guest_with_env};
 
 wasmtime::component::bindgen!({
     path: "wit",
@@ -22,14 +22,7 @@ fn instantiate(env: &[(&str, &str)]) -> (Store<Host>, Library) {
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).unwrap();
-    let settings = GuestSettings {
-        env: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body_chunk_size: 64 * 1024,
-    };
-    let mut store = Store::new(&engine, Host::new(&settings));
+    let mut store = Store::new(&engine, Host::new(&guest_with_env(env)));
     let library = Library::instantiate(&mut store, &component, &linker).unwrap();
     (store, library)
 }

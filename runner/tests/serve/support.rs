@@ -23,8 +23,9 @@ pub fn component_path() -> PathBuf {
     path
 }
 
-/// The runner binary with a clean environment: no setting leaks in from the
-/// shell that runs the tests.
+/// The runner binary with a clean environment (no setting leaks in from the
+/// shell that runs the tests) and its admin listener on a free port, so that
+/// tests can run side by side.
 pub fn runner_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_factorial-runner"));
     for (name, _) in std::env::vars() {
@@ -32,6 +33,7 @@ pub fn runner_command() -> Command {
             command.env_remove(name);
         }
     }
+    command.env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
     command
 }
 

@@ -1,0 +1,64 @@
+//! Why the runner could not get an answer from the component, and the
+//! status each reason gets.
+
+use std::time::Duration;
+
+use hyper::StatusCode;
+
+use crate::host::MemoryLimitExceeded;
+
+/// A request the component could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Every instance slot is taken: the request was refused at once.
+    #[error("{0} requests are in flight already")]
+    Saturated(u32),
+    /// The request ran past its deadline and its instance was stopped.
+    #[error("the request ran past its deadline of {0:?}")]
+    DeadlineExceeded(Duration),
+    /// The instance tried to grow its memory past the limit.
+    #[error(transparent)]
+    MemoryLimitExceeded(#[from] MemoryLimitExceeded),
+    /// The component trapped or broke the `wasi:http` protocol.
+    #[error("the component failed")]
+    Guest(#[source] anyhow::Error),
+}
+
+impl RequestError {
+    /// The status the client gets.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RequestError::Saturated(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::DeadlineExceeded(_) => StatusCode::GATEWAY_TIMEOUT,
+            RequestError::MemoryLimitExceeded(_) | RequestError::Guest(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The error and its causes, `: `-separated, for the log.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    /// The plain-text body the client gets: short, and with nothing of the
+    /// server's internals.
+    pub fn body(&self) -> &'static str {
+        match self {
+            RequestError::Saturated(_) => "Service Unavailable: too many requests in flight",
+            RequestError::DeadlineExceeded(_) => "Gateway Timeout: the request ran out of time",
+            RequestError::MemoryLimitExceeded(_) => {
+                "Internal Server Error: the request ran out of memory"
+            }
+            RequestError::Guest(_) => "Internal Server Error",
+        }
+    }
+}
