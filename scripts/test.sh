@@ -9,13 +9,13 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain: the wasm32-wasip2 target"
 rustup target add wasm32-wasip2
 
-step "build the component"
-cargo build --release --target wasm32-wasip2 -p factorial
+step "build the component, and the misbehaving one the runner's tests use"
+cargo build --release --target wasm32-wasip2 -p factorial -p runner-test-guest
 
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p factorial --lib --target wasm32-wasip2 -- -D warnings
+cargo clippy -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -D warnings
 
 step "unit, component and end-to-end tests"
 cargo test --workspace

@@ -6,5 +6,11 @@ mod support;
 
 /// The contract over real HTTP.
 mod contract;
+/// Shutdown, precompiled artifacts and the health check.
+mod lifecycle;
+/// Deadlines, memory, concurrency, connection timeouts, traps.
+mod limits;
+/// The access log and the metrics.
+mod observability;
 /// Start-up: finding the component, and refusing bad configuration.
 mod startup;

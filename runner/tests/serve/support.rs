@@ -2,25 +2,37 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 /// The workspace root, where the component build leaves its output.
 pub fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
 
-/// The component as `cargo build --release --target wasm32-wasip2` leaves it.
-pub fn component_path() -> PathBuf {
+/// A component as `cargo build --release --target wasm32-wasip2 -p PACKAGE`
+/// leaves it.
+fn built_component(file: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
-    let path = target.join("wasm32-wasip2/release/factorial.wasm");
+    let path = target.join("wasm32-wasip2/release").join(file);
     assert!(
         path.is_file(),
-        "{} is missing: build the component first",
+        "{} is missing: build it first (scripts/test.sh does)",
         path.display()
     );
     path
+}
+
+/// The factorial component.
+pub fn component_path() -> PathBuf {
+    built_component("factorial.wasm")
+}
+
+/// The misbehaving component of `runner/tests/guest`.
+pub fn test_guest_path() -> PathBuf {
+    built_component("runner_test_guest.wasm")
 }
 
 /// The runner binary with a clean environment (no setting leaks in from the
@@ -45,28 +57,37 @@ pub fn run_to_exit(command: &mut Command) -> Output {
         .expect("the runner starts")
 }
 
-/// A running runner, killed when dropped.
+/// A running runner, killed when dropped. Its stdout (JSON log lines) is
+/// collected as it comes.
 pub struct Runner {
     child: Child,
     pub address: SocketAddr,
+    pub admin_address: SocketAddr,
+    logs: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Runner {
     /// Starts the runner on a free loopback port with the built component
     /// and `args`, and waits until it listens.
     pub fn start(args: &[&str]) -> Runner {
+        Runner::start_with(&component_path(), args)
+    }
+
+    /// Starts the runner on a free loopback port with `component` and
+    /// `args`, and waits until it listens.
+    pub fn start_with(component: &Path, args: &[&str]) -> Runner {
         let mut command = runner_command();
         command
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--component")
-            .arg(component_path())
+            .arg(component)
             .args(args);
         Runner::spawn(command)
     }
 
     /// Starts `command` and waits for its "listening" log line, which names
-    /// the bound address.
+    /// the bound addresses.
     pub fn spawn(mut command: Command) -> Runner {
         let mut child = command
             .stdin(Stdio::null())
@@ -74,38 +95,95 @@ impl Runner {
             .spawn()
             .expect("the runner starts");
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        for line in stdout.lines() {
-            let line = line.expect("the runner logs");
-            let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
-            if event["message"] == "listening" {
-                let address = event["address"].as_str().unwrap().parse().unwrap();
-                return Runner { child, address };
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (listening, addresses) = mpsc::channel();
+        std::thread::spawn({
+            let logs = logs.clone();
+            move || {
+                for line in stdout.lines().map_while(Result::ok) {
+                    let event: serde_json::Value =
+                        serde_json::from_str(&line).expect("every log line is JSON");
+                    if event["message"] == "listening" {
+                        let address = |key: &str| event[key].as_str().unwrap().parse().unwrap();
+                        let _ = listening.send((address("address"), address("admin_address")));
+                    }
+                    logs.lock().unwrap().push(event);
+                }
             }
+        });
+        match addresses.recv_timeout(Duration::from_secs(60)) {
+            Ok((address, admin_address)) => Runner {
+                child,
+                address,
+                admin_address,
+                logs,
+            },
+            Err(_) => panic!("the runner did not listen: {:?}", child.wait()),
         }
-        panic!("the runner exited before listening: {:?}", child.wait());
     }
 
     /// Sends one request (`Connection: close`) and reads the whole answer.
     pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut stream = TcpStream::connect(self.address).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let mut request =
-            format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        Reply::parse(&raw)
+        send(self.address, method, target, headers)
     }
 
     pub fn get(&self, target: &str) -> Reply {
         self.request("GET", target, &[])
     }
+
+    /// The admin listener's `/metrics`.
+    pub fn metrics(&self) -> String {
+        send(self.admin_address, "GET", "/metrics", &[])
+            .body_text()
+            .to_string()
+    }
+
+    /// Waits until `/metrics` has a line `line`, for at most ten seconds.
+    pub fn wait_for_metric(&self, line: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.metrics().lines().any(|l| l == line) {
+            assert!(
+                Instant::now() < deadline,
+                "no {line:?} in\n{}",
+                self.metrics()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The log lines so far.
+    pub fn logs(&self) -> Vec<serde_json::Value> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap()
+    }
+}
+
+/// Sends one request (`Connection: close`) to `address` and reads the whole
+/// answer.
+pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    Reply::parse(&raw)
 }
 
 impl Drop for Runner {
@@ -124,7 +202,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn parse(raw: &[u8]) -> Reply {
+    pub fn parse(raw: &[u8]) -> Reply {
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -145,11 +223,15 @@ impl Reply {
                 (name.to_ascii_lowercase(), value.trim().to_string())
             })
             .collect();
-        Reply {
+        let mut reply = Reply {
             status,
             headers,
             body: raw[split + 4..].to_vec(),
+        };
+        if reply.header("transfer-encoding") == Some("chunked") {
+            reply.body = dechunk(&reply.body);
         }
+        reply
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -173,5 +255,25 @@ impl Reply {
             self.header("content-length"),
             Some(body.len().to_string().as_str())
         );
+    }
+}
+
+/// The payload of a chunked body: each chunk is its size in hex, CRLF, the
+/// bytes, CRLF; a chunk of size 0 ends it.
+fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    loop {
+        let line_end = chunked
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size");
+        let size = std::str::from_utf8(&chunked[..line_end]).unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).expect("a hex chunk size");
+        if size == 0 {
+            return payload;
+        }
+        let start = line_end + 2;
+        payload.extend_from_slice(&chunked[start..start + size]);
+        chunked = &chunked[start + size + 2..];
     }
 }

@@ -1,0 +1,154 @@
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::support::{Reply, Runner, test_guest_path};
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+#[test]
+fn a_computation_past_its_deadline_gets_504_and_the_runner_goes_on() {
+    let runner = Runner::start(&["--request-timeout", "1ms", "--max-number", "1000000"]);
+    let reply = runner.get("/api/v1/factorial?number=1000000");
+    reply.assert(504, TEXT, "Gateway Timeout: the request ran out of time");
+    runner.wait_for_metric("factorial_deadline_exceeded_total 1");
+    runner.get("/api/v1/factorial?number=5").assert(
+        200,
+        "application/json",
+        "{\"factorial\":120}\n",
+    );
+}
+
+#[test]
+fn a_guest_that_spins_or_waits_is_stopped_at_its_deadline() {
+    let runner = Runner::start_with(&test_guest_path(), &["--request-timeout", "300ms"]);
+    for target in ["/spin", "/sleep?ms=60000"] {
+        let started = Instant::now();
+        assert_eq!(runner.get(target).status, 504, "{target}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{target} was stopped late"
+        );
+    }
+    assert_eq!(runner.get("/").status, 200);
+}
+
+#[test]
+fn a_request_over_the_memory_cap_gets_500_alone() {
+    let runner = Runner::start(&["--memory-limit-mib", "2"]);
+    let reply = runner.get("/api/v1/factorial?number=100000");
+    reply.assert(
+        500,
+        TEXT,
+        "Internal Server Error: the request ran out of memory",
+    );
+    runner.wait_for_metric("factorial_memory_limit_exceeded_total 1");
+    runner.get("/api/v1/factorial?number=5").assert(
+        200,
+        "application/json",
+        "{\"factorial\":120}\n",
+    );
+
+    let runner = Runner::start_with(&test_guest_path(), &["--memory-limit-mib", "16"]);
+    assert_eq!(runner.get("/grow").status, 500);
+    assert_eq!(runner.get("/").status, 200);
+}
+
+#[test]
+fn beyond_the_in_flight_limit_requests_get_503_with_retry_after() {
+    let runner = Runner::start_with(&test_guest_path(), &["--max-concurrent", "1"]);
+    let address = runner.address;
+    let slow =
+        std::thread::spawn(move || crate::support::send(address, "GET", "/sleep?ms=1500", &[]));
+    runner.wait_for_metric("factorial_requests_in_flight 1");
+    let refused = runner.get("/");
+    refused.assert(
+        503,
+        TEXT,
+        "Service Unavailable: too many requests in flight",
+    );
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(slow.join().unwrap().status, 200);
+    assert_eq!(runner.get("/").status, 200, "the slot is free again");
+    runner.wait_for_metric("factorial_saturated_total 1");
+}
+
+#[test]
+fn a_guest_trap_gets_500_for_that_request_only() {
+    let runner = Runner::start_with(&test_guest_path(), &[]);
+    runner
+        .get("/trap")
+        .assert(500, TEXT, "Internal Server Error");
+    assert_eq!(runner.get("/").status, 200);
+    runner.wait_for_metric("factorial_guest_traps_total 1");
+    let logs = runner.logs();
+    let cause = logs
+        .iter()
+        .find(|event| event["level"] == "WARN" && event["message"] == "request failed")
+        .and_then(|event| event["error"].as_str())
+        .expect("the trap is logged");
+    assert!(cause.contains("unreachable"), "{cause}");
+}
+
+/// Reads what the server sends until it closes the connection, or fails
+/// after ten seconds.
+fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("the server closes the connection");
+    received
+}
+
+#[test]
+fn a_client_slow_to_send_its_headers_is_disconnected() {
+    let runner = Runner::start(&["--header-timeout", "300ms"]);
+    let mut stream = TcpStream::connect(runner.address).unwrap();
+    stream
+        .write_all(b"GET /api/v1/factorial?number=5 HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let received = read_until_closed(&mut stream);
+    assert!(received.is_empty(), "no answer to half a request");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+
+    let mut silent = TcpStream::connect(runner.address).unwrap();
+    assert!(
+        read_until_closed(&mut silent).is_empty(),
+        "a silent client is disconnected too"
+    );
+}
+
+#[test]
+fn keep_alive_outlasts_the_header_timeout_until_the_idle_timeout() {
+    let runner = Runner::start(&["--header-timeout", "200ms", "--idle-timeout", "1500ms"]);
+    let mut stream = TcpStream::connect(runner.address).unwrap();
+    let request = b"GET /api/v1/factorial?number=3 HTTP/1.1\r\nHost: x\r\n\r\n";
+    for _ in 0..2 {
+        stream.write_all(request).unwrap();
+        let mut buffer = [0u8; 1024];
+        let read = stream.read(&mut buffer).unwrap();
+        let reply = Reply::parse(&buffer[..read]);
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body_text(), "{\"factorial\":6}\n");
+        // Longer than the header timeout, shorter than the idle timeout.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let started = Instant::now();
+    assert!(read_until_closed(&mut stream).is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "closed at the idle timeout"
+    );
+}
+
+#[test]
+fn an_oversized_request_head_gets_431() {
+    let runner = Runner::start(&["--max-header-size", "4096"]);
+    let reply = runner.request("GET", "/healthz", &[("x-padding", &"a".repeat(8192))]);
+    assert_eq!(reply.status, 431);
+    assert_eq!(runner.get("/healthz").status, 200);
+}
