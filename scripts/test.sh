@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "toolchain: the wasm32-wasip2 target"
+step "toolchain: the wasm32-wasip2 target, and a Python venv for the test tools"
 rustup target add wasm32-wasip2
+export VENV=$PWD/.venv
+[ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
 
 step "build the component, and the misbehaving one the runner's tests use"
 cargo build --release --target wasm32-wasip2 -p factorial -p runner-test-guest
@@ -19,3 +21,6 @@ cargo clippy -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -
 
 step "unit, component and end-to-end tests"
 cargo test --workspace
+
+step "the container: hadolint, and the image's binaries run as the image would"
+scripts/container-test.sh
