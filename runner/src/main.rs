@@ -13,7 +13,7 @@ use factorial_runner::{admin, healthcheck, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let _flush_logs_on_exit = init_logging();
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(options)) => serve(options),
@@ -84,16 +84,20 @@ async fn stop_signal() {
 }
 
 /// One JSON object per line on stdout, as CloudWatch reads them; the level
-/// comes from `RUST_LOG` (default `info`).
-fn init_logging() {
+/// comes from `RUST_LOG` (default `info`). Lines are written by a background
+/// thread, so a request never waits on stdout: that write was a third of a
+/// small request's cost. The returned guard flushes them at exit.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (stdout, guard) = tracing_appender::non_blocking(std::io::stdout());
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
         .with_env_filter(filter)
-        .with_writer(std::io::stdout)
+        .with_writer(stdout)
         .init();
+    guard
 }
