@@ -8,18 +8,18 @@ import { Construct } from 'constructs';
 import { MIN_TASK_COUNT } from './config';
 
 /** The port `factorial-runner` listens on inside the task (its `FACTORIAL_LISTEN`). */
-export const CONTAINER_PORT = 5000;
+const CONTAINER_PORT = 5000;
 
 /** The runner's health endpoint: 200 `ok` once the component is loaded. */
-export const HEALTH_CHECK_PATH = '/healthz';
+const HEALTH_CHECK_PATH = '/healthz';
 
 /** The `nonroot` user of the distroless base image, enforced here whatever the image says. */
-export const CONTAINER_USER = '65532:65532';
+const CONTAINER_USER = '65532:65532';
 
 /**
- * What the build context leaves out, on top of the repository's `.dockerignore`:
- * build output and this CDK app (with its `cdk.out`, which would otherwise
- * contain itself) must not change the image's hash.
+ * What the image's build context leaves out, on top of the repository's
+ * `.dockerignore`: build output, and this CDK app with its `cdk.out`, where
+ * the context is staged (it would contain itself). None of it changes the image.
  */
 const IMAGE_EXCLUDES = ['.git', '.venv', 'deploy', 'target'];
 
@@ -56,7 +56,6 @@ export interface FactorialServiceProps {
  * failure, and auto scaling on CPU and on requests per task.
  */
 export class FactorialService extends Construct {
-  readonly service: ecs.FargateService;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
 
   constructor(scope: Construct, id: string, props: FactorialServiceProps) {
@@ -116,7 +115,7 @@ export class FactorialService extends Construct {
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'ECR image pulls and CloudWatch Logs');
 
-    this.service = new ecs.FargateService(this, 'Service', {
+    const service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
       desiredCount: props.desiredCount,
@@ -131,9 +130,7 @@ export class FactorialService extends Construct {
     this.targetGroup = props.listener.addTargets('Runner', {
       protocol: elbv2.ApplicationProtocol.HTTP,
       port: CONTAINER_PORT,
-      targets: [
-        this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: CONTAINER_PORT }),
-      ],
+      targets: [service.loadBalancerTarget({ containerName: container.containerName, containerPort: CONTAINER_PORT })],
       healthCheck: {
         path: HEALTH_CHECK_PATH,
         healthyHttpCodes: '200',
@@ -146,7 +143,7 @@ export class FactorialService extends Construct {
       deregistrationDelay: Duration.seconds(30),
     });
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: MIN_TASK_COUNT, maxCapacity: props.maxCount });
+    const scaling = service.autoScaleTaskCount({ minCapacity: MIN_TASK_COUNT, maxCapacity: props.maxCount });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: TARGET_CPU_PERCENT });
     scaling.scaleOnRequestCount('Requests', {
       requestsPerTarget: TARGET_REQUESTS_PER_TASK_PER_MINUTE,

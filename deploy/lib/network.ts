@@ -20,7 +20,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      // One task, subnet pair and NAT gateway per zone; two zones survive the loss of one.
+      // Two zones, so that the service survives the loss of one.
       maxAzs: 2,
       ipProtocol: ec2.IpProtocol.DUAL_STACK,
       natGateways: props.natGateways,

@@ -34,7 +34,6 @@ export interface ServiceAlarmsProps {
  */
 export class ServiceAlarms extends Construct {
   readonly topic: sns.Topic;
-  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
@@ -59,7 +58,7 @@ export class ServiceAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    this.alarms = [
+    const alarms = [
       errorCountAlarm(
         'LoadBalancer5xx',
         props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, fiveMinuteSum),
@@ -91,7 +90,7 @@ export class ServiceAlarms extends Construct {
         }),
     ];
     const notify = new actions.SnsAction(this.topic);
-    for (const alarm of this.alarms) {
+    for (const alarm of alarms) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }
