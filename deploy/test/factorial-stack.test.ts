@@ -14,7 +14,7 @@ function resource(logicalId: string) {
 }
 
 /** The logical id of the one resource of `type` that has `props`. */
-function idOf(template: Template, type: string, props?: unknown): string {
+function idOf(type: string, props?: unknown): string {
   const found = Object.keys(template.findResources(type, props === undefined ? undefined : { Properties: props }));
   assert.equal(found.length, 1, `one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
   return found[0];
@@ -22,13 +22,13 @@ function idOf(template: Template, type: string, props?: unknown): string {
 
 const groupIdOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'GroupId'] });
 const securityGroup = (logicalId: string) => template.findResources('AWS::EC2::SecurityGroup')[logicalId].Properties;
-const loadBalancerId = idOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+const loadBalancerId = idOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
 const loadBalancerGroupId: string = resource(loadBalancerId).Properties.SecurityGroups[0]['Fn::GetAtt'][0];
-const serviceId = idOf(template, 'AWS::ECS::Service');
+const serviceId = idOf('AWS::ECS::Service');
 const serviceGroupId: string =
   resource(serviceId).Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'][0];
-const targetGroupId = idOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
-const topicId = idOf(template, 'AWS::SNS::Topic');
+const targetGroupId = idOf('AWS::ElasticLoadBalancingV2::TargetGroup');
+const topicId = idOf('AWS::SNS::Topic');
 
 describe('network', () => {
   it("is one VPC over the region's first two zones, with a public and a private subnet in each", () => {
@@ -131,7 +131,7 @@ describe('compute', () => {
   });
 
   it('sends the logs to a log group that expires them', () => {
-    const logGroupId = idOf(template, 'AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    const logGroupId = idOf('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
@@ -220,7 +220,7 @@ describe('edge', () => {
       LoadBalancerArn: { Ref: loadBalancerId },
       Port: 443,
       Protocol: 'HTTPS',
-      Certificates: [{ CertificateArn: { Ref: idOf(template, 'AWS::CertificateManager::Certificate') } }],
+      Certificates: [{ CertificateArn: { Ref: idOf('AWS::CertificateManager::Certificate') } }],
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
       DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroupId } }],
     });
@@ -326,7 +326,7 @@ describe('alarms', () => {
   });
 
   it('encrypts the topic with a rotating key that CloudWatch may use, and refuses plain HTTP', () => {
-    const keyId = idOf(template, 'AWS::KMS::Key', { EnableKeyRotation: true });
+    const keyId = idOf('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
