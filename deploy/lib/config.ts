@@ -1,0 +1,171 @@
+/**
+ * The deployment's parameters: read from CDK context (`-c key=value`) or,
+ * failing that, from the environment, and validated all at once before any
+ * construct exists, so a bad value fails `cdk synth` with every problem listed
+ * instead of failing a CloudFormation deployment half-way.
+ *
+ * @module
+ */
+
+/** The fewest tasks the service runs: one per Availability Zone. */
+export const MIN_TASK_COUNT = 2;
+
+/** Everything that differs between two deployments of the factorial API. */
+export interface DeploymentConfig {
+  /** The AWS account and region the stack is deployed to. */
+  readonly account: string;
+  readonly region: string;
+  /** The public name of the API, inside `hostedZoneName`. */
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+  /** Tasks at deploy time; auto scaling then moves between the minimum and `maxCount`. */
+  readonly desiredCount: number;
+  readonly maxCount: number;
+  /** Fargate task size: CPU units and memory in MiB, a valid Fargate pair. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** NAT gateways for the private subnets: 2 keeps each zone's egress independent, 1 halves the cost. */
+  readonly natGateways: number;
+  /** The largest n served, passed to the runner as `FACTORIAL_MAX_NUMBER`; absent: the runner's default. */
+  readonly maxNumber?: number;
+  /** Where alarm notifications are e-mailed; absent: the SNS topic has no subscription. */
+  readonly alarmEmail?: string;
+}
+
+/** One parameter: its context key, its environment variable and its default, if it has one. */
+interface Parameter {
+  readonly context: string;
+  readonly env: string;
+  readonly default?: string;
+}
+
+/** Every parameter, in the order the documentation lists them. */
+export const PARAMETERS = {
+  account: { context: 'account', env: 'CDK_DEFAULT_ACCOUNT' },
+  region: { context: 'region', env: 'CDK_DEFAULT_REGION' },
+  domainName: { context: 'domainName', env: 'FACTORIAL_DOMAIN_NAME' },
+  hostedZoneId: { context: 'hostedZoneId', env: 'FACTORIAL_HOSTED_ZONE_ID' },
+  hostedZoneName: { context: 'hostedZoneName', env: 'FACTORIAL_HOSTED_ZONE_NAME' },
+  desiredCount: { context: 'desiredCount', env: 'FACTORIAL_DESIRED_COUNT', default: '2' },
+  maxCount: { context: 'maxCount', env: 'FACTORIAL_MAX_COUNT', default: '6' },
+  cpu: { context: 'cpu', env: 'FACTORIAL_CPU', default: '512' },
+  memoryMiB: { context: 'memoryMiB', env: 'FACTORIAL_MEMORY_MIB', default: '1024' },
+  natGateways: { context: 'natGateways', env: 'FACTORIAL_NAT_GATEWAYS', default: '2' },
+  maxNumber: { context: 'maxNumber', env: 'FACTORIAL_MAX_NUMBER' },
+  alarmEmail: { context: 'alarmEmail', env: 'FACTORIAL_ALARM_EMAIL' },
+} as const satisfies Record<string, Parameter>;
+
+type ParameterName = keyof typeof PARAMETERS;
+
+/** Where raw values come from: CDK context first, then environment variables. */
+export interface ParameterSources {
+  readonly context: (key: string) => unknown;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Memory sizes Fargate accepts for each CPU size (Linux tasks). */
+const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: steps(1024, 4096, 1024),
+  1024: steps(2048, 8192, 1024),
+  2048: steps(4096, 16384, 1024),
+  4096: steps(8192, 30720, 1024),
+  8192: steps(16384, 61440, 4096),
+  16384: steps(32768, 122880, 8192),
+};
+
+function steps(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+
+/**
+ * Reads and validates every parameter.
+ *
+ * @throws Error naming each missing or invalid parameter, with its context key and variable.
+ */
+export function readDeploymentConfig(sources: ParameterSources): DeploymentConfig {
+  const problems: string[] = [];
+  const raw = (name: ParameterName): string | undefined => {
+    const parameter: Parameter = PARAMETERS[name];
+    const value = sources.context(parameter.context) ?? sources.env[parameter.env];
+    const text = value === undefined ? parameter.default : String(value).trim();
+    return text === '' ? undefined : text;
+  };
+  const invalid = (name: ParameterName, why: string) => {
+    const { context, env } = PARAMETERS[name];
+    problems.push(`${name} (context "${context}" or env ${env}): ${why}`);
+  };
+  // The readers below return '' or NaN for a value they found invalid: the
+  // problem is recorded, and any problem throws before the config is returned.
+  const text = (name: ParameterName, pattern: RegExp, shape: string): string => {
+    const value = raw(name);
+    if (value === undefined) {
+      invalid(name, 'is required');
+    } else if (!pattern.test(value)) {
+      invalid(name, `"${value}" is not ${shape}`);
+    } else {
+      return value;
+    }
+    return '';
+  };
+  const integer = (name: ParameterName, min: number, max: number): number => {
+    const value = text(name, /^\d+$/, 'a whole number');
+    const n = value === '' ? Number.NaN : Number(value);
+    if (n < min || n > max) {
+      invalid(name, `${n} is outside ${min}..${max}`);
+      return Number.NaN;
+    }
+    return n;
+  };
+  const optional = <T>(name: ParameterName, read: () => T): T | undefined =>
+    raw(name) === undefined ? undefined : read();
+
+  const account = text('account', /^\d{12}$/, 'a 12-digit AWS account id');
+  const region = text('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1');
+  const hostname = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+  const domainName = text('domainName', hostname, 'a lower-case DNS name');
+  const hostedZoneName = text('hostedZoneName', hostname, 'a lower-case DNS name (no trailing dot)');
+  if (domainName && hostedZoneName && domainName !== hostedZoneName && !domainName.endsWith(`.${hostedZoneName}`)) {
+    invalid('domainName', `"${domainName}" is not inside the hosted zone "${hostedZoneName}"`);
+  }
+  const hostedZoneId = text(
+    'hostedZoneId',
+    /^Z[A-Z0-9]{1,31}$/,
+    'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ',
+  );
+  const maxCount = integer('maxCount', MIN_TASK_COUNT, 100);
+  const desiredCount = integer('desiredCount', MIN_TASK_COUNT, Number.isNaN(maxCount) ? 100 : maxCount);
+  const cpu = integer('cpu', 256, 16384);
+  const memoryChoices = FARGATE_MEMORY_MIB[cpu];
+  if (!Number.isNaN(cpu) && memoryChoices === undefined) {
+    invalid('cpu', `${cpu} is not a Fargate CPU size (${Object.keys(FARGATE_MEMORY_MIB).join(', ')})`);
+  }
+  const memoryMiB = integer('memoryMiB', 512, 122880);
+  if (memoryChoices && !Number.isNaN(memoryMiB) && !memoryChoices.includes(memoryMiB)) {
+    invalid('memoryMiB', `${memoryMiB} MiB does not go with ${cpu} CPU units (${memoryChoices.join(', ')})`);
+  }
+  const natGateways = integer('natGateways', 1, 2);
+  const maxNumber = optional('maxNumber', () => integer('maxNumber', 1, Number.MAX_SAFE_INTEGER));
+  const alarmEmail = optional('alarmEmail', () =>
+    text('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
+  );
+
+  if (problems.length > 0) {
+    throw new Error(`Invalid deployment parameters:\n  ${problems.join('\n  ')}`);
+  }
+  return {
+    account,
+    region,
+    domainName,
+    hostedZoneId,
+    hostedZoneName,
+    desiredCount,
+    maxCount,
+    cpu,
+    memoryMiB,
+    natGateways,
+    maxNumber,
+    alarmEmail,
+  };
+}

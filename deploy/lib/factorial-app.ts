@@ -1,0 +1,25 @@
+import { type App, Validations } from 'aws-cdk-lib/core';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { DeploymentConfig } from './config';
+import { FactorialStack } from './factorial-stack';
+
+export interface FactorialAppProps {
+  readonly config: DeploymentConfig;
+  /** The image's build context. @default the repository root */
+  readonly imageDirectory?: string;
+}
+
+/**
+ * Adds the factorial stack to `app` and the cdk-nag AwsSolutions checks, so
+ * that synthesis fails on any finding not acknowledged with a reason. Used
+ * by `bin/app.ts` and by the tests alike.
+ */
+export function buildFactorialApp(app: App, props: FactorialAppProps): FactorialStack {
+  const stack = new FactorialStack(app, 'Factorial', {
+    description: 'Exact factorials over HTTPS: the factorial runner on Fargate behind an ALB',
+    ...props,
+  });
+  // The acknowledgements are written into the template as well, for audit.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  return stack;
+}

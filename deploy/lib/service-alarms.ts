@@ -1,0 +1,98 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Duration } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+
+/** 502, 503 and 504 from the load balancer itself: no healthy task answered in time. */
+const LOAD_BALANCER_5XX_PER_5_MINUTES = 5;
+
+/** The runner answers 5xx only when the component fails, which the contract rules out: one is a bug. */
+const TARGET_5XX_PER_5_MINUTES = 1;
+
+/**
+ * Well above the time of the largest allowed n on one task: a p99 over this
+ * means queuing, so the service is saturated or scaling lags behind.
+ */
+const P99_RESPONSE_TIME = Duration.seconds(2);
+
+export interface ServiceAlarmsProps {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * Alarms on what a client would notice (load balancer and task 5xx, unhealthy
+ * tasks, slow responses), each notifying an encrypted SNS topic when it fires
+ * and when it clears.
+ */
+export class ServiceAlarms extends Construct {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the factorial alarm topic',
+      enableKeyRotation: true,
+    });
+    // CloudWatch publishes to an encrypted topic only if the key lets it.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const fiveMinuteSum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    // Counts of errors: no requests, no data, no alarm.
+    const errorCountAlarm = (id: string, metric: cloudwatch.Metric, threshold: number, alarmDescription: string) =>
+      metric.createAlarm(this, id, {
+        alarmDescription,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const alarms = [
+      errorCountAlarm(
+        'LoadBalancer5xx',
+        props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, fiveMinuteSum),
+        LOAD_BALANCER_5XX_PER_5_MINUTES,
+        'The load balancer answered 5xx itself: no healthy task, or tasks too slow.',
+      ),
+      errorCountAlarm(
+        'Target5xx',
+        props.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, fiveMinuteSum),
+        TARGET_5XX_PER_5_MINUTES,
+        'A task answered 5xx: the component failed on a request.',
+      ),
+      props.targetGroup.metrics
+        .unhealthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(this, 'UnhealthyTasks', {
+          alarmDescription: 'A task has failed the load balancer health check for three minutes.',
+          threshold: 1,
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        }),
+      props.targetGroup.metrics
+        .targetResponseTime({ period: Duration.minutes(5), statistic: cloudwatch.Stats.p(99) })
+        .createAlarm(this, 'P99ResponseTime', {
+          alarmDescription: `The 99th percentile response time has been over ${P99_RESPONSE_TIME.toSeconds()} s for 15 minutes.`,
+          threshold: P99_RESPONSE_TIME.toSeconds(),
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    ];
+    const notify = new actions.SnsAction(this.topic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+  }
+}

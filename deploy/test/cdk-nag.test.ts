@@ -1,0 +1,58 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Stack } from 'aws-cdk-lib/core';
+import { synthesize } from './example';
+
+interface NagMetadata {
+  readonly cdk_nag?: { readonly rules_to_suppress: readonly { readonly id: string; readonly reason: string }[] };
+}
+
+/** The AwsSolutions rules acknowledged in the template's metadata: rule id to reason and resource types. */
+function acknowledgements(resources: Record<string, { Type: string; Metadata?: NagMetadata }>) {
+  const found = new Map<string, { reason: string; types: Set<string> }>();
+  for (const { Type, Metadata } of Object.values(resources)) {
+    for (const { id, reason } of Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+      if (!id.startsWith('AwsSolutions-')) continue;
+      const entry = found.get(id) ?? { reason, types: new Set<string>() };
+      assert.equal(entry.reason, reason, `${id} has one reason`);
+      entry.types.add(Type);
+      found.set(id, entry);
+    }
+  }
+  return found;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the example deployment', () => {
+    assert.doesNotThrow(() => synthesize());
+  });
+
+  it('fails synthesis on a finding that is not acknowledged', () => {
+    const addOpenSecurityGroup = (stack: Stack) => {
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Elsewhere', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['a'],
+      });
+      new ec2.SecurityGroup(stack, 'WideOpen', { vpc }).addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22));
+    };
+    assert.throws(
+      () => synthesize({}, addOpenSecurityGroup),
+      /Factorial\/WideOpen\/Resource .*\n\s*Acknowledge with 'AwsSolutions::AwsSolutions-EC23'/,
+    );
+  });
+
+  it('acknowledges only the reviewed rules, each with its reason, on the resources it concerns', () => {
+    const found = acknowledgements(synthesize().template.toJSON().Resources);
+    const summary = Object.fromEntries([...found].map(([id, { types }]) => [id, [...types].sort()]));
+    assert.deepEqual(summary, {
+      'AwsSolutions-S1': ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy'],
+      'AwsSolutions-EC23': ['AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupEgress'],
+      'AwsSolutions-ECS2': ['AWS::ECS::TaskDefinition'],
+      'AwsSolutions-IAM5[Resource::*]': ['AWS::IAM::Policy', 'AWS::IAM::Role'],
+    });
+    for (const [id, { reason }] of found) {
+      assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PARAMETERS, readDeploymentConfig } from '../lib/config';
+import { EXAMPLE_PARAMETERS, exampleConfig, npmScripts } from './example';
+
+const read = (context: Record<string, string>, env: Record<string, string> = {}) =>
+  readDeploymentConfig({ context: (key) => context[key], env });
+
+describe('deployment parameters', () => {
+  it('has documented defaults for everything but the account, region, domain and zone', () => {
+    assert.deepEqual(exampleConfig(), {
+      account: '123456789012',
+      region: 'us-east-1',
+      domainName: 'factorial.example.com',
+      hostedZoneId: 'Z0EXAMPLE0000000000000',
+      hostedZoneName: 'example.com',
+      desiredCount: 2,
+      maxCount: 6,
+      cpu: 512,
+      memoryMiB: 1024,
+      natGateways: 2,
+      maxNumber: undefined,
+      alarmEmail: undefined,
+    });
+  });
+
+  it('reads each parameter from its environment variable when the context has none', () => {
+    const env = Object.fromEntries(
+      Object.entries(EXAMPLE_PARAMETERS).map(([name, value]) => [
+        PARAMETERS[name as keyof typeof PARAMETERS].env,
+        value,
+      ]),
+    );
+    const config = read({}, { ...env, FACTORIAL_MAX_NUMBER: '5000', FACTORIAL_ALARM_EMAIL: 'ops@example.com' });
+    assert.equal(config.domainName, 'factorial.example.com');
+    assert.equal(config.maxNumber, 5000);
+    assert.equal(config.alarmEmail, 'ops@example.com');
+  });
+
+  it('prefers the context to the environment', () => {
+    const config = read({ ...EXAMPLE_PARAMETERS, cpu: '1024', memoryMiB: '2048' }, { FACTORIAL_CPU: '256' });
+    assert.equal(config.cpu, 1024);
+  });
+
+  it('lists every missing required parameter with its context key and variable', () => {
+    assert.throws(
+      () => read({}),
+      (error: Error) => {
+        for (const name of ['account', 'region', 'domainName', 'hostedZoneId', 'hostedZoneName'] as const) {
+          assert.match(
+            error.message,
+            new RegExp(
+              `${name} \\(context "${PARAMETERS[name].context}" or env ${PARAMETERS[name].env}\\): is required`,
+            ),
+          );
+        }
+        return true;
+      },
+    );
+  });
+
+  const rejects: [string, Record<string, string>, RegExp][] = [
+    ['a domain outside the hosted zone', { domainName: 'factorial.example.org' }, /not inside the hosted zone/],
+    ['a desired count above the maximum', { desiredCount: '7', maxCount: '6' }, /desiredCount.*7 is outside 2\.\.6/],
+    ['a desired count below two', { desiredCount: '1' }, /desiredCount.*1 is outside 2\.\.6/],
+    ['a CPU size Fargate does not have', { cpu: '300' }, /300 is not a Fargate CPU size/],
+    [
+      'memory that does not go with the CPU',
+      { cpu: '256', memoryMiB: '4096' },
+      /4096 MiB does not go with 256 CPU units/,
+    ],
+    ['a maximum n that is not a number', { maxNumber: '1e5' }, /maxNumber.*"1e5" is not a whole number/],
+    ['an account id of the wrong length', { account: '1234' }, /12-digit AWS account id/],
+    ['three NAT gateways for two zones', { natGateways: '3' }, /natGateways.*3 is outside 1\.\.2/],
+    ['an alarm e-mail that is no address', { alarmEmail: 'ops' }, /"ops" is not an e-mail address/],
+  ];
+  for (const [what, overrides, message] of rejects) {
+    it(`rejects ${what}`, () => {
+      assert.throws(() => exampleConfig(overrides), message);
+    });
+  }
+
+  it('is what `npm run synth` passes, so the example there is the one tested here', () => {
+    const passed = Object.fromEntries(
+      [...npmScripts().synth.matchAll(/-c (\w+)=(\S+)/g)].map(([, key, value]) => [key, value]),
+    );
+    assert.deepEqual(passed, EXAMPLE_PARAMETERS);
+  });
+});
