@@ -24,3 +24,6 @@ cargo test --workspace
 
 step "the container: hadolint, and the image's binaries run as the image would"
 scripts/container-test.sh
+
+step "the AWS deployment: CDK unit tests, cdk-nag, synth, cfn-lint, workflow schemas"
+deploy/test.sh
