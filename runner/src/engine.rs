@@ -11,7 +11,8 @@ use anyhow::{Context, Result, anyhow};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Precompiled, Store, Trap,
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Precompiled,
+    Store, Trap,
 };
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -27,6 +28,14 @@ use crate::metrics::Metrics;
 /// Core instances in one component instance. A Rust component has its main
 /// module plus a few adapter and shim modules; this leaves room to spare.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+
+/// Bytes of each memory and table slot reset in place on reuse rather than
+/// given back to the kernel: a small request touches about 1.2 MiB (the
+/// guest's stack and heap), so this covers it with room to spare.
+const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
+
+/// Slots decommitted together, so their TLB flushes are batched.
+const DECOMMIT_BATCH: usize = 16;
 
 /// A loaded component, ready to answer requests.
 pub struct Service {
@@ -240,7 +249,17 @@ fn new_engine(limits: Option<&Limits>) -> Result<Engine> {
             .total_memories(slots.saturating_mul(2))
             .total_tables(slots.saturating_mul(4))
             .total_stacks(slots)
-            .max_memory_size(limits.memory_limit_mib as usize * 1024 * 1024);
+            .max_memory_size(limits.memory_limit_mib as usize * 1024 * 1024)
+            // Reset a slot's touched pages with memset instead of returning
+            // them to the kernel with madvise: a profile of small requests
+            // spent a third of the time in the page faults and cross-core
+            // TLB flushes that madvise causes. PAGEMAP_SCAN (Linux 6.7+)
+            // limits the memset to pages actually touched; without it, the
+            // batched madvise still saves most of the flushes.
+            .pagemap_scan(Enabled::Auto)
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT)
+            .decommit_batch_size(DECOMMIT_BATCH);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     Engine::new(&config)

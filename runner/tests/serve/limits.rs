@@ -81,12 +81,10 @@ fn a_guest_trap_gets_500_for_that_request_only() {
         .assert(500, TEXT, "Internal Server Error");
     assert_eq!(runner.get("/").status, 200);
     runner.wait_for_metric("factorial_guest_traps_total 1");
-    let logs = runner.logs();
-    let cause = logs
-        .iter()
-        .find(|event| event["level"] == "WARN" && event["message"] == "request failed")
-        .and_then(|event| event["error"].as_str())
-        .expect("the trap is logged");
+    let failures = runner.wait_for_logs("request failed", 1);
+    let cause = failures[0]["error"]
+        .as_str()
+        .expect("the trap is logged with its cause");
     assert!(cause.contains("unreachable"), "{cause}");
 }
 

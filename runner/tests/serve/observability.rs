@@ -5,14 +5,9 @@ fn every_request_is_one_json_log_line_with_its_fields() {
     let runner = Runner::start(&[]);
     runner.get("/api/v1/factorial?number=10");
     runner.request("GET", "/nowhere", &[("x-request-id", "abc-123")]);
-    runner.wait_for_metric("factorial_requests_total{status=\"404\"} 1");
-    let logs = runner.logs();
-    let requests: Vec<_> = logs
-        .iter()
-        .filter(|event| event["message"] == "request")
-        .collect();
-    assert_eq!(requests.len(), 2, "{logs:?}");
-    let first = requests[0];
+    let requests = runner.wait_for_logs("request", 2);
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let first = &requests[0];
     assert_eq!(first["method"], "GET");
     assert_eq!(first["path"], "/api/v1/factorial");
     assert_eq!(first["status"], 200);

@@ -156,6 +156,29 @@ impl Runner {
         self.logs.lock().unwrap().clone()
     }
 
+    /// Waits until `count` log lines have the message `message`, for at most
+    /// ten seconds (lines are written by a background thread), and returns
+    /// them.
+    pub fn wait_for_logs(&self, message: &str, count: usize) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines: Vec<_> = self
+                .logs()
+                .into_iter()
+                .filter(|event| event["message"] == message)
+                .collect();
+            if lines.len() >= count {
+                return lines;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {count} {message:?} lines",
+                lines.len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
