@@ -11,14 +11,18 @@ pub mod response;
 #[cfg(target_arch = "wasm32")]
 mod wasi;
 
+use std::num::NonZeroUsize;
+
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::math;
+use crate::math::{self, DEFAULT_LEADING_DIGITS};
 use negotiate::{Representation, if_none_match, preferred_representation};
 pub use response::Response;
 
 /// The path of the original service's one endpoint.
 pub const FACTORIAL_PATH: &str = "/api/v1/factorial";
+/// The digit count, trailing zeros and leading digits of n! for any 64-bit n.
+pub const SUMMARY_PATH: &str = "/api/v1/factorial/summary";
 /// A liveness probe for load balancers and orchestrators.
 pub const HEALTH_PATH: &str = "/healthz";
 
@@ -55,6 +59,7 @@ pub fn respond(request: &Request, config: &Config) -> Response {
         .unwrap_or((request.path_and_query, ""));
     let result = match path {
         FACTORIAL_PATH => allow_get(request).and_then(|()| factorial(request, query, config)),
+        SUMMARY_PATH => allow_get(request).and_then(|()| summary(request, query)),
         HEALTH_PATH => allow_get(request).map(|()| Response::text(200, "ok")),
         _ => Err(ApiError::NotFound),
     };
@@ -71,24 +76,82 @@ fn allow_get(request: &Request) -> Result<(), ApiError> {
 /// `GET /api/v1/factorial?number=N`. The `ETag` depends on `n` and the
 /// representation alone, so a revalidation is answered without computing.
 fn factorial(request: &Request, query: &str, config: &Config) -> Result<Response, ApiError> {
+    let n = number(query, config.max_number)?;
+    let representation = preferred_representation(request.accept);
+    let etag = format!("\"factorial-{n}-{}\"", representation.tag());
+    Ok(immutable(request, representation, etag, || {
+        let digits = math::factorial_decimal(n);
+        match representation {
+            Representation::Json => format!("{{\"factorial\":{digits}}}\n"),
+            Representation::Text => format!("{digits}\n"),
+        }
+    }))
+}
+
+/// `GET /api/v1/factorial/summary?number=N[&leading=K]`, for every 64-bit
+/// N. JSON whatever the `Accept` header: the summary has several fields and
+/// no plain-text form, so `text/plain` is not offered, and a client that
+/// asks for it alone gets JSON, as the original service answered any
+/// `Accept`.
+fn summary(request: &Request, query: &str) -> Result<Response, ApiError> {
+    let n = number(query, u64::MAX)?;
+    let leading = leading_digits(query)?;
+    let etag = format!("\"summary-{n}-{leading}\"");
+    Ok(immutable(request, Representation::Json, etag, || {
+        let summary = math::summary(n, leading);
+        // Digits, a point and an `e` only: nothing to escape.
+        format!(
+            concat!(
+                "{{\"number\":{},\"digits\":{},\"trailing_zeros\":{},",
+                "\"leading_digits\":\"{}\",\"scientific\":\"{}\"}}\n"
+            ),
+            summary.number,
+            summary.digits,
+            summary.trailing_zeros,
+            summary.leading_digits,
+            summary.scientific()
+        )
+    }))
+}
+
+/// The `number` parameter, at most `max`.
+fn number(query: &str, max: u64) -> Result<u64, ApiError> {
     let value = query::form_value(query, "number")
         .ok_or(ApiError::MissingNumber)?
         .map_err(|_| ApiError::InvalidValue)?;
-    let n = query::parse_number(&value, config.max_number)?;
-    let representation = preferred_representation(request.accept);
-    let etag = format!("\"factorial-{n}-{}\"", representation.tag());
+    query::parse_number(&value, max)
+}
+
+/// The `leading` parameter: in the grammar of `number` and in the range of
+/// [`math::valid_leading_digits`], [`DEFAULT_LEADING_DIGITS`] when absent.
+/// Anything else, however large, is an invalid value.
+fn leading_digits(query: &str) -> Result<NonZeroUsize, ApiError> {
+    let Some(value) = query::form_value(query, "leading") else {
+        return Ok(DEFAULT_LEADING_DIGITS);
+    };
+    value
+        .ok()
+        .and_then(|value| query::parse_number(&value, u64::MAX).ok())
+        .and_then(math::valid_leading_digits)
+        .ok_or(ApiError::InvalidValue)
+}
+
+/// A result that never changes: `304 Not Modified` when the client holds
+/// `etag` already, without computing the body; the body from `body`
+/// otherwise.
+fn immutable(
+    request: &Request,
+    representation: Representation,
+    etag: String,
+    body: impl FnOnce() -> String,
+) -> Response {
     if request
         .if_none_match
         .is_some_and(|header| if_none_match(header, &etag))
     {
-        return Ok(Response::not_modified(etag));
+        return Response::not_modified(etag);
     }
-    let digits = math::factorial_decimal(n);
-    let body = match representation {
-        Representation::Json => format!("{{\"factorial\":{digits}}}\n"),
-        Representation::Text => format!("{digits}\n"),
-    };
-    Ok(Response::immutable(representation, etag, body.into_bytes()))
+    Response::immutable(representation, etag, body().into_bytes())
 }
 
 #[cfg(test)]
@@ -199,6 +262,139 @@ mod tests {
         assert!(response.body.is_empty());
         assert_eq!(response.header("etag"), Some("\"factorial-5-json\""));
         assert_eq!(response.header("content-length"), None);
+    }
+
+    const SUMMARY_OF_100000: &str = "{\"number\":100000,\"digits\":456574,\"trailing_zeros\":24999,\"leading_digits\":\"282422940796034787429342157802\",\"scientific\":\"2.82422940796034787429342157802e456573\"}\n";
+
+    #[test]
+    fn a_summary_is_json_for_any_64_bit_number() {
+        assert_eq!(
+            answer(get("/api/v1/factorial/summary?number=100000")),
+            (200, SUMMARY_OF_100000.into())
+        );
+        assert_eq!(
+            answer(get("/api/v1/factorial/summary?number=0&leading=1000")),
+            (
+                200,
+                "{\"number\":0,\"digits\":1,\"trailing_zeros\":0,\"leading_digits\":\"1\",\"scientific\":\"1e0\"}\n".into()
+            )
+        );
+        let largest = answer(get(
+            "/api/v1/factorial/summary?number=18446744073709551615&leading=1",
+        ));
+        assert_eq!(
+            largest,
+            (
+                200,
+                "{\"number\":18446744073709551615,\"digits\":347382171305201285695,\"trailing_zeros\":4611686018427387890,\"leading_digits\":\"1\",\"scientific\":\"1e347382171305201285694\"}\n".into()
+            )
+        );
+    }
+
+    #[test]
+    fn the_configured_maximum_does_not_limit_a_summary() {
+        let config = Config { max_number: 10 };
+        let response = respond(&get("/api/v1/factorial/summary?number=100000"), &config);
+        assert_eq!(response.body, SUMMARY_OF_100000.as_bytes());
+    }
+
+    #[test]
+    fn a_summary_takes_the_factorial_errors_and_a_leading_parameter() {
+        let missing = (400, "Please supply number parameter".into());
+        assert_eq!(answer(get("/api/v1/factorial/summary")), missing);
+        assert_eq!(answer(get("/api/v1/factorial/summary?leading=5")), missing);
+        assert_eq!(
+            answer(get("/api/v1/factorial/summary?number=18446744073709551616")),
+            (
+                400,
+                "Number too large: the maximum is 18446744073709551615".into()
+            )
+        );
+        let queries = [
+            "number=-1",
+            "number=abc",
+            "number=5&leading=0",
+            "number=5&leading=-0",
+            "number=5&leading=1001",
+            "number=5&leading=99999999999999999999999",
+            "number=5&leading=-3",
+            "number=5&leading=",
+            "number=5&leading=2.5",
+            "number=5&leading=%zz",
+        ];
+        for query in queries {
+            let path = format!("/api/v1/factorial/summary?{query}");
+            assert_eq!(answer(get(&path)), (400, "Invalid value".into()), "{path}");
+        }
+        let (status, body) = answer(get("/api/v1/factorial/summary?number=10&leading=+02%20"));
+        assert_eq!(status, 200);
+        assert!(body.contains("\"leading_digits\":\"36\""), "{body}");
+        assert_eq!(
+            answer(get("/api/v1/factorial/summary/?number=5")),
+            (404, "Not Found".into())
+        );
+    }
+
+    #[test]
+    fn a_summary_is_cached_per_number_and_leading_digits() {
+        let config = Config::default();
+        let response = respond(&get("/api/v1/factorial/summary?number=5"), &config);
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        assert_eq!(
+            response.header("content-length"),
+            Some(response.body.len().to_string().as_str())
+        );
+        assert_eq!(response.header("etag"), Some("\"summary-5-30\""));
+        assert_eq!(
+            response.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(response.header("vary"), Some("Accept"));
+        let other = respond(
+            &get("/api/v1/factorial/summary?number=5&leading=2"),
+            &config,
+        );
+        assert_eq!(other.header("etag"), Some("\"summary-5-2\""));
+
+        let revalidation = Request {
+            if_none_match: Some("\"summary-5-2\""),
+            ..get("/api/v1/factorial/summary?number=005&leading=2")
+        };
+        let not_modified = respond(&revalidation, &config);
+        assert_eq!(not_modified.status, 304);
+        assert!(not_modified.body.is_empty());
+        assert_eq!(not_modified.header("etag"), Some("\"summary-5-2\""));
+    }
+
+    #[test]
+    fn a_summary_is_json_even_when_text_is_preferred() {
+        let request = Request {
+            accept: Some("text/plain"),
+            ..get("/api/v1/factorial/summary?number=100000")
+        };
+        let response = respond(&request, &Config::default());
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        assert_eq!(response.body, SUMMARY_OF_100000.as_bytes());
+    }
+
+    #[test]
+    fn a_summary_allows_get_and_head_only() {
+        let head = Request {
+            method: Method::Head,
+            ..get("/api/v1/factorial/summary?number=5")
+        };
+        let get_response = respond(
+            &get("/api/v1/factorial/summary?number=5"),
+            &Config::default(),
+        );
+        assert_eq!(respond(&head, &Config::default()), get_response);
+        let other = Request {
+            method: Method::Other,
+            ..get("/api/v1/factorial/summary?number=5")
+        };
+        let response = respond(&other, &Config::default());
+        assert_eq!(response.status, 405);
+        assert_eq!(response.header("allow"), Some("GET, HEAD"));
     }
 
     #[test]

@@ -10,4 +10,7 @@ mod stirling;
 mod summary;
 
 pub use factorial::{factorial, factorial_decimal};
-pub use summary::{STIRLING_FACTORS_PER_BIT, Summary, summary};
+pub use summary::{
+    DEFAULT_LEADING_DIGITS, MAX_LEADING_DIGITS, STIRLING_FACTORS_PER_BIT, Summary, summary,
+    valid_leading_digits,
+};

@@ -68,6 +68,23 @@ pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
 /// takes an n! within about 2^-30 of a digit boundary.
 const SLACK_BITS: u64 = 48;
 
+/// The most leading digits the service gives (`CONTRACT.md` section 5): the
+/// cost grows with the square of K, to a few milliseconds at 1000
+/// (`bench/summary.rs`).
+pub const MAX_LEADING_DIGITS: u32 = 1000;
+
+/// The leading digits the service gives when none are asked for.
+pub const DEFAULT_LEADING_DIGITS: NonZeroUsize = NonZeroUsize::new(30).unwrap();
+
+/// `k` as a count of leading digits the service gives: from 1 to
+/// [`MAX_LEADING_DIGITS`].
+pub fn valid_leading_digits(k: u64) -> Option<NonZeroUsize> {
+    if k > u64::from(MAX_LEADING_DIGITS) {
+        return None;
+    }
+    usize::try_from(k).ok().and_then(NonZeroUsize::new)
+}
+
 /// What can be known exactly about n! without writing it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -203,7 +220,7 @@ mod tests {
     use super::*;
     use crate::math::factorial_decimal;
 
-    const CONTRACT_LEADING: NonZeroUsize = NonZeroUsize::new(30).unwrap();
+    const CONTRACT_LEADING: NonZeroUsize = DEFAULT_LEADING_DIGITS;
     const LEADINGS: [usize; 3] = [1, 30, 1000];
 
     /// What n!'s decimal digits say.
@@ -342,6 +359,15 @@ mod tests {
         let (summary, rounds) = summary_in_rounds(n, CONTRACT_LEADING, 64);
         assert!(rounds > 2, "{rounds}");
         assert_eq!(summary, expected(n, &factorial_decimal(n), 30));
+    }
+
+    #[test]
+    fn the_service_gives_1_to_1000_leading_digits() {
+        assert_eq!(valid_leading_digits(0), None);
+        assert_eq!(valid_leading_digits(1), NonZeroUsize::new(1));
+        assert_eq!(valid_leading_digits(1000), NonZeroUsize::new(1000));
+        assert_eq!(valid_leading_digits(1001), None);
+        assert_eq!(valid_leading_digits(u64::MAX), None);
     }
 
     #[test]
