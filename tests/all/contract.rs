@@ -322,3 +322,163 @@ async fn hostile_requests_get_4xx_not_a_crash() {
     }
     assert_eq!(get("/healthz").await.status, 200, "still serving");
 }
+
+// Section 5: the summary of n! for any 64-bit n.
+
+const SUMMARY_100000: &str = concat!(
+    "{\"number\":100000,\"digits\":456574,\"trailing_zeros\":24999,",
+    "\"leading_digits\":\"282422940796034787429342157802\",",
+    "\"scientific\":\"2.82422940796034787429342157802e456573\"}\n"
+);
+
+#[tokio::test]
+async fn summaries() {
+    let cases = [
+        ("number=100000", SUMMARY_100000),
+        (
+            "number=0",
+            concat!(
+                "{\"number\":0,\"digits\":1,\"trailing_zeros\":0,",
+                "\"leading_digits\":\"1\",\"scientific\":\"1e0\"}\n"
+            ),
+        ),
+        (
+            "number=25&leading=1000",
+            concat!(
+                "{\"number\":25,\"digits\":26,\"trailing_zeros\":6,",
+                "\"leading_digits\":\"15511210043330985984000000\",",
+                "\"scientific\":\"1.5511210043330985984000000e25\"}\n"
+            ),
+        ),
+        (
+            "number=1000000000000000000",
+            concat!(
+                "{\"number\":1000000000000000000,\"digits\":17565705518096748182,",
+                "\"trailing_zeros\":249999999999999995,",
+                "\"leading_digits\":\"559707356731039518045078190084\",",
+                "\"scientific\":\"5.59707356731039518045078190084e17565705518096748181\"}\n"
+            ),
+        ),
+        (
+            "number=18446744073709551615&leading=1",
+            concat!(
+                "{\"number\":18446744073709551615,\"digits\":347382171305201285695,",
+                "\"trailing_zeros\":4611686018427387890,",
+                "\"leading_digits\":\"1\",\"scientific\":\"1e347382171305201285694\"}\n"
+            ),
+        ),
+    ];
+    for (query, body) in cases {
+        let reply = get(&format!("/api/v1/factorial/summary?{query}")).await;
+        assert_reply(&reply, 200, JSON, body);
+    }
+}
+
+#[tokio::test]
+async fn a_summary_with_a_thousand_leading_digits_matches_the_factorial() {
+    let reply = get("/api/v1/factorial/summary?number=5000&leading=1000").await;
+    let digits = factorial::math::factorial_decimal(5000);
+    let body = format!(
+        "{{\"number\":5000,\"digits\":16326,\"trailing_zeros\":1249,\
+         \"leading_digits\":\"{}\",\"scientific\":\"{}.{}e16325\"}}\n",
+        &digits[..1000],
+        &digits[..1],
+        &digits[1..1000]
+    );
+    assert_reply(&reply, 200, JSON, &body);
+}
+
+#[tokio::test]
+async fn summary_errors() {
+    let missing = "Please supply number parameter";
+    for query in ["", "?leading=5", "?capsicum=5"] {
+        let reply = get(&format!("/api/v1/factorial/summary{query}")).await;
+        assert_reply(&reply, 400, TEXT, missing);
+    }
+    let invalid = [
+        "number=-1",
+        "number=0.2",
+        "number=abc",
+        "number=",
+        "number=%zz",
+        "number=5&leading=0",
+        "number=5&leading=1001",
+        "number=5&leading=18446744073709551616",
+        "number=5&leading=-1",
+        "number=5&leading=",
+        "number=5&leading=1e3",
+    ];
+    for query in invalid {
+        let reply = get(&format!("/api/v1/factorial/summary?{query}")).await;
+        assert_reply(&reply, 400, TEXT, "Invalid value");
+    }
+    let too_large = "Number too large: the maximum is 18446744073709551615";
+    let huge = "9".repeat(60_000);
+    for value in ["18446744073709551616", huge.as_str()] {
+        let reply = get(&format!("/api/v1/factorial/summary?number={value}")).await;
+        assert_reply(&reply, 400, TEXT, too_large);
+    }
+    let reply = get("/api/v1/factorial/summary/?number=5").await;
+    assert_reply(&reply, 404, TEXT, "Not Found");
+}
+
+#[tokio::test]
+async fn the_configured_maximum_does_not_limit_a_summary() {
+    let service = service_with_options(&["--max-number", "20"]);
+    let reply = send(
+        &service,
+        "GET",
+        "/api/v1/factorial/summary?number=100000",
+        &[],
+    )
+    .await;
+    assert_reply(&reply, 200, JSON, SUMMARY_100000);
+}
+
+#[tokio::test]
+async fn a_summary_has_methods_and_caching_as_a_factorial() {
+    let path = "/api/v1/factorial/summary?number=100000";
+    for method in ["POST", "PUT", "DELETE"] {
+        let reply = send(&service(), method, path, &[]).await;
+        assert_reply(&reply, 405, TEXT, "Method Not Allowed");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+    }
+    let full = get(path).await;
+    let head = send(&service(), "HEAD", path, &[]).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.headers, full.headers);
+    assert!(head.body.is_empty());
+
+    assert_eq!(
+        full.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(full.header("vary"), Some("Accept"));
+    let etag = full.header("etag").unwrap();
+    let other_leading = get("/api/v1/factorial/summary?number=100000&leading=31").await;
+    let other_n = get("/api/v1/factorial/summary?number=100001").await;
+    let factorial = get("/api/v1/factorial?number=100000").await;
+    for other in [&other_leading, &other_n, &factorial] {
+        assert_ne!(other.header("etag"), Some(etag));
+    }
+    let same = get("/api/v1/factorial/summary?number=0100000&leading=30").await;
+    assert_eq!(same.header("etag"), Some(etag));
+
+    for method in ["GET", "HEAD"] {
+        let reply = send(&service(), method, path, &[("if-none-match", etag)]).await;
+        assert_eq!(reply.status, 304);
+        assert!(reply.body.is_empty());
+        assert_eq!(reply.header("etag"), Some(etag));
+    }
+}
+
+/// The contract is silent on `Accept` here: a summary has no plain-text
+/// form, so it stays JSON.
+#[tokio::test]
+async fn a_summary_is_json_whatever_the_accept_header() {
+    let path = "/api/v1/factorial/summary?number=100000";
+    for accept in ["text/plain", "application/json", "image/png"] {
+        let reply = send(&service(), "GET", path, &[("accept", accept)]).await;
+        assert_reply(&reply, 200, JSON, SUMMARY_100000);
+    }
+}

@@ -5,11 +5,12 @@
 /// Loads the built component and sends it requests in-process.
 mod harness;
 
-/// Every row of `CONTRACT.md` sections 1 to 3, through `wasi:http`.
+/// Every row of `CONTRACT.md` sections 1 to 3 and 5, through `wasi:http`.
 mod contract;
 /// `n!` against a naive running product and known large values.
 mod math;
 /// `spin.toml` points at what the build produces.
 mod spin_manifest;
-/// The typed export `factorial:api/compute`, called without HTTP.
+/// The typed export `factorial:api/compute`, called without HTTP:
+/// factorials and summaries.
 mod typed;

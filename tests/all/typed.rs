@@ -11,7 +11,7 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-use exports::factorial::api::compute::Error;
+use exports::factorial::api::compute::{Error, FactorialSummary};
 
 /// Instantiates the component as an embedder would, with `env` as its
 /// environment. The component imports `wasi:http/types` for its handler, so
@@ -65,4 +65,60 @@ fn an_unusable_maximum_is_reported() {
         panic!("expected invalid-configuration, got {result:?}");
     };
     assert!(message.contains("FACTORIAL_MAX_NUMBER=\"-3\""), "{message}");
+}
+
+#[test]
+fn summaries_for_any_64_bit_n() {
+    let (mut store, library) = instantiate(&[("FACTORIAL_MAX_NUMBER", "30")]);
+    let compute = library.factorial_api_compute();
+    let summary = compute
+        .call_summary(&mut store, u64::MAX, 30)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        summary,
+        FactorialSummary {
+            number: u64::MAX,
+            digits: "347382171305201285695".to_string(),
+            trailing_zeros: 4_611_686_018_427_387_890,
+            leading_digits: "127051750565407845537435230097".to_string(),
+            scientific: "1.27051750565407845537435230097e347382171305201285694".to_string(),
+        }
+    );
+    let small = compute.call_summary(&mut store, 5, 1000).unwrap().unwrap();
+    assert_eq!(
+        (small.digits.as_str(), small.leading_digits.as_str()),
+        ("3", "120")
+    );
+}
+
+#[test]
+fn leading_digits_from_1_to_1000() {
+    let (mut store, library) = instantiate(&[]);
+    let compute = library.factorial_api_compute();
+    for leading in [0, 1001, u32::MAX] {
+        assert_eq!(
+            compute.call_summary(&mut store, 5, leading).unwrap(),
+            Err(Error::InvalidLeading(1000)),
+            "{leading}"
+        );
+    }
+    let one = compute
+        .call_summary(&mut store, 100_000, 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.scientific, "2e456573");
+}
+
+#[test]
+fn an_unusable_maximum_fails_a_summary_too() {
+    let (mut store, library) = instantiate(&[("FACTORIAL_MAX_NUMBER", "-3")]);
+    let result = library
+        .factorial_api_compute()
+        .call_summary(&mut store, 5, 30)
+        .unwrap();
+    assert!(
+        matches!(result, Err(Error::InvalidConfiguration(_))),
+        "{result:?}"
+    );
 }

@@ -122,3 +122,35 @@ fn factorial_digits(body: &[u8]) -> String {
         .and_then(|rest| rest.strip_suffix("}\n"));
     digits.expect("a factorial body").to_string()
 }
+
+#[test]
+fn the_summary_over_http() {
+    let runner = Runner::start(&["--max-number", "10"]);
+    let body = concat!(
+        "{\"number\":18446744073709551615,\"digits\":347382171305201285695,",
+        "\"trailing_zeros\":4611686018427387890,",
+        "\"leading_digits\":\"127051750565407845537435230097\",",
+        "\"scientific\":\"1.27051750565407845537435230097e347382171305201285694\"}\n"
+    );
+    let reply = runner.get("/api/v1/factorial/summary?number=18446744073709551615");
+    reply.assert(200, JSON, body);
+    let head = runner.request(
+        "HEAD",
+        "/api/v1/factorial/summary?number=18446744073709551615",
+        &[],
+    );
+    assert_eq!(
+        head.header("content-length"),
+        reply.header("content-length")
+    );
+    runner
+        .get("/api/v1/factorial/summary?number=5&leading=1001")
+        .assert(400, TEXT, "Invalid value");
+    runner
+        .get("/api/v1/factorial/summary?number=18446744073709551616")
+        .assert(
+            400,
+            TEXT,
+            "Number too large: the maximum is 18446744073709551615",
+        );
+}
