@@ -19,6 +19,8 @@
 //! Nothing here is taken from `f64`: the error bound of every series is
 //! proven in its doc comment and carried in the ball's radius.
 
+use std::cell::RefCell;
+
 use num_bigint::{BigInt, BigUint};
 
 use super::ball::Ball;
@@ -81,6 +83,23 @@ pub(crate) struct Constants {
 }
 
 impl Constants {
+    /// The constants with `bits` fractional bits, cut down from the most
+    /// precise ones this thread has computed when they suffice.
+    ///
+    /// They cost more than half of a summary with K = 30, and a host that
+    /// keeps an instance (the typed interface) asks again and again. Cutting
+    /// bits off costs one ulp of radius; each HTTP request gets a fresh
+    /// instance, so there the cache is empty and costs nothing either.
+    pub(crate) fn cached(bits: u64) -> Self {
+        thread_local! {
+            static MOST_PRECISE: RefCell<Option<Constants>> = const { RefCell::new(None) };
+        }
+        MOST_PRECISE.with_borrow_mut(|cached| match cached {
+            Some(constants) if constants.bits() >= bits => constants.with_bits(bits),
+            _ => cached.insert(Constants::new(bits)).clone(),
+        })
+    }
+
     /// ln 2, ln 10 and ln 2π with `bits` fractional bits.
     pub(crate) fn new(bits: u64) -> Self {
         let ln_2 = acoth(26, bits)
@@ -98,6 +117,18 @@ impl Constants {
             ln_2,
             ln_10,
             ln_2pi,
+        }
+    }
+
+    fn bits(&self) -> u64 {
+        self.ln_2.bits()
+    }
+
+    fn with_bits(&self, bits: u64) -> Self {
+        Constants {
+            ln_2: self.ln_2.with_bits(bits),
+            ln_10: self.ln_10.with_bits(bits),
+            ln_2pi: self.ln_2pi.with_bits(bits),
         }
     }
 
@@ -216,6 +247,17 @@ mod tests {
         assert_encloses(constants.ln_10(), LN_10);
         assert_encloses(constants.ln_2pi(), LN_2PI);
         assert_encloses(&constants.ln(1_000_000_000_000_000_000), LN_10_POW_18);
+    }
+
+    #[test]
+    fn cached_constants_are_cut_down_from_more_precise_ones() {
+        let precise = Constants::cached(512);
+        assert_eq!(precise.bits(), 512);
+        let cut = Constants::cached(256);
+        assert_eq!(cut.bits(), 256);
+        assert_encloses(cut.ln_10(), LN_10);
+        assert_encloses(cut.ln_2pi(), LN_2PI);
+        assert_eq!(Constants::cached(1024).bits(), 1024);
     }
 
     #[test]

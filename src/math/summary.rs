@@ -53,11 +53,13 @@ use super::factorial;
 use super::stirling::ln_factorial;
 
 /// Below `STIRLING_FACTORS_PER_BIT * w` (w the working precision in bits)
-/// n! is computed exactly; from there on, Stirling's series. Timed with
-/// `bench/summary.rs` and this constant set to 1 and to 1000, the two cost
-/// the same at about 13 n per bit for K = 1, 6 for K = 30 and 4.4 for
-/// K = 1000; 4 errs towards the series, whose cost hardly depends on n.
-/// It must stay at least 3: the error analysis needs n >= 10K there.
+/// n! is computed exactly; from there on, Stirling's series. Timed natively
+/// with this constant set to 1 and to 1000, at n around the switch for
+/// K = 1, 30 and 1000, the two cost the same at 3.5 to 4.6 n per bit when
+/// the constants are cached (a kept instance) and 4.4 to 13 when they are
+/// computed first (a fresh one); 4 errs towards the series, whose cost
+/// hardly depends on n. It must stay at least 3: the error analysis needs
+/// n >= 10K there.
 pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
 
 /// Bits added to the starting precision beyond the K decimal digits asked
@@ -198,7 +200,7 @@ fn decimal_length(x: &BigUint) -> u64 {
 
 /// From an enclosure of ln n! at `bits` of precision.
 fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u128, String)> {
-    let constants = Constants::new(bits);
+    let constants = Constants::cached(bits);
     let ln_factorial = ln_factorial(n, &constants);
     let ln_10 = constants.ln_10();
     // A lower bound on E = floor(log10 n!), exact when the check below holds.
