@@ -1,0 +1,34 @@
+"""Times mpmath.loggamma(n + 1) at 60 significant digits.
+
+This is how a Python user would estimate log(n!) for the leading digits of
+a huge n!, without error bounds: the yardstick of issue 7 for the summary.
+`bench/summary.rs` runs this script once per n; by hand:
+
+    .venv/bin/python bench/summary_mpmath.py 100000
+
+prints "n cold warm" in seconds: the first call in this process, which
+fills mpmath's caches (ln 2, pi, Bernoulli numbers), and the median of
+repeated calls after it.
+"""
+
+import statistics
+import sys
+import time
+
+import mpmath
+
+mpmath.mp.dps = 60
+SAMPLES = 21
+
+
+def seconds(x):
+    start = time.perf_counter()
+    mpmath.loggamma(x)
+    return time.perf_counter() - start
+
+
+n = int(sys.argv[1])
+x = mpmath.mpf(n) + 1
+cold = seconds(x)
+warm = statistics.median(seconds(x) for _ in range(SAMPLES))
+print(n, cold, warm)
