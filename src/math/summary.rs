@@ -147,10 +147,14 @@ fn summary_in_rounds(n: u64, leading: NonZeroUsize, bits: u64) -> (Summary, u32)
 /// The starting precision: the K digits asked for (3.322 > log2 10 bits
 /// each), the bits of n, and [`SLACK_BITS`].
 fn initial_bits(n: u64, leading: NonZeroUsize) -> u64 {
-    let leading = u64::try_from(leading.get()).unwrap_or(u64::MAX);
-    let significand = leading.saturating_mul(3322) / 1000 + 1;
+    let significand = count(leading).saturating_mul(3322) / 1000 + 1;
     let magnitude = u64::from(u64::BITS - n.leading_zeros());
     significand.saturating_add(magnitude + SLACK_BITS)
+}
+
+/// `leading` as a `u64`, in which powers of ten take their exponents.
+fn count(leading: NonZeroUsize) -> u64 {
+    u64::try_from(leading.get()).unwrap_or(u64::MAX)
 }
 
 /// Legendre's formula: the exponent of 5 in n!, which the exponent of 2
@@ -179,8 +183,7 @@ fn leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u128, Strin
 fn exact_leading_part(n: u64, leading: NonZeroUsize) -> (u128, String) {
     let factorial = factorial(n);
     let digits = decimal_length(&factorial);
-    let leading = u64::try_from(leading.get()).unwrap_or(u64::MAX);
-    let dropped = digits.saturating_sub(leading);
+    let dropped = digits.saturating_sub(count(leading));
     let prefix = factorial / Pow::pow(BigUint::from(10u8), dropped);
     (u128::from(digits), prefix.to_string())
 }
@@ -209,8 +212,7 @@ fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u1
     if fraction_ln.lower() < BigInt::ZERO || fraction_ln.upper() >= ln_10.lower() {
         return None;
     }
-    let leading = u64::try_from(leading.get()).unwrap_or(u64::MAX);
-    let scale = Pow::pow(BigUint::from(10u8), leading - 1);
+    let scale = Pow::pow(BigUint::from(10u8), count(leading) - 1);
     let prefix = exp(&fraction_ln).scale(scale).floor()?;
     // log10 n! < 2^69, so only an undecided ball can miss `u128`.
     let digits = u128::try_from(exponent + 1).ok()?;
@@ -222,7 +224,6 @@ mod tests {
     use super::*;
     use crate::math::factorial_decimal;
 
-    const CONTRACT_LEADING: NonZeroUsize = DEFAULT_LEADING_DIGITS;
     const LEADINGS: [usize; 3] = [1, 30, 1000];
 
     /// What n!'s decimal digits say.
@@ -291,7 +292,7 @@ mod tests {
                 trailing_zeros,
                 leading_digits: leading_digits.to_string(),
             };
-            assert_eq!(summary(n, CONTRACT_LEADING), expected, "{n}");
+            assert_eq!(summary(n, DEFAULT_LEADING_DIGITS), expected, "{n}");
         }
     }
 
@@ -332,7 +333,7 @@ mod tests {
     fn a_factorial_just_above_a_power_of_ten_takes_more_rounds() {
         let n = 1_000_000_193_996_427_482;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "1");
-        let summary = summary(n, CONTRACT_LEADING);
+        let summary = summary(n, DEFAULT_LEADING_DIGITS);
         assert!(summary.leading_digits.starts_with("1000000000000376627"));
         assert_consistent_with_predecessor(&summary);
     }
@@ -342,7 +343,7 @@ mod tests {
     fn a_factorial_just_above_a_leading_digit_boundary_takes_more_rounds() {
         let n = 1_000_000_615_995_314_539;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "2");
-        assert_consistent_with_predecessor(&summary(n, CONTRACT_LEADING));
+        assert_consistent_with_predecessor(&summary(n, DEFAULT_LEADING_DIGITS));
     }
 
     /// n! = 6.99999999999995935…e…: 10^f is within 2^-41 below 7.
@@ -350,7 +351,7 @@ mod tests {
     fn a_factorial_just_below_a_leading_digit_boundary_takes_more_rounds() {
         let n = 1_000_000_189_333_288_997;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "6");
-        assert_consistent_with_predecessor(&summary(n, CONTRACT_LEADING));
+        assert_consistent_with_predecessor(&summary(n, DEFAULT_LEADING_DIGITS));
     }
 
     /// A first precision far too low for K = 30 is doubled until it decides,
@@ -358,7 +359,7 @@ mod tests {
     #[test]
     fn a_low_first_precision_is_raised_until_it_decides() {
         let n = 100_000;
-        let (summary, rounds) = summary_in_rounds(n, CONTRACT_LEADING, 64);
+        let (summary, rounds) = summary_in_rounds(n, DEFAULT_LEADING_DIGITS, 64);
         assert!(rounds > 2, "{rounds}");
         assert_eq!(summary, expected(n, &factorial_decimal(n), 30));
     }
