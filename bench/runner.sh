@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks the runner against `wasmtime serve` on the same component, in
 # one run, and prints a table: requests per second for small n (wrk, 2
-# threads, 32 connections, 10 s), latency of one request for a few n,
-# start-up to the first 200 with the .wasm and with the precompiled .cwasm,
-# and the runner's RSS idle and under load. Loopback only.
+# threads, 32 connections, 10 s), latency of one request for a few n and
+# two summaries, start-up to the first 200 with the .wasm and with the
+# precompiled .cwasm, and the runner's RSS idle and under load. Loopback only.
 #   usage: bench/runner.sh            (installs wrk and wasmtime-cli if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +32,9 @@ time_to_first_200() {
 
 rps() { wrk -t2 -c32 -d10s "http://127.0.0.1:$1/api/v1/factorial?number=50" | awk '/Requests\/sec/ {print $2}'; }
 rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+# Milliseconds for one GET of PATH_AND_QUERY on PORT.
 one_request_ms() {
-    curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$1/api/v1/factorial?number=$2" \
+    curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$1$2" \
         | awk '{printf "%.1f", $1 * 1000}'
 }
 
@@ -56,8 +57,15 @@ serve_rps=$(rps 5105)
 printf '\n%-44s %12s %12s\n' "measure" "runner" "wasmtime serve"
 printf '%-44s %12s %12s\n' "requests/s, n=50, wrk -t2 -c32 -d10s" "$runner_rps" "$serve_rps"
 for n in 5 10000 100000; do
-    printf '%-44s %12s %12s\n' "one request, n=$n (ms)" "$(one_request_ms 5104 "$n")" "$(one_request_ms 5105 "$n")"
+    path="/api/v1/factorial?number=$n"
+    printf '%-44s %12s %12s\n' "one request, n=$n (ms)" "$(one_request_ms 5104 "$path")" "$(one_request_ms 5105 "$path")"
 done
+summary_row() {
+    local path="/api/v1/factorial/summary?$2"
+    printf '%-44s %12s %12s\n' "summary, $1 (ms)" "$(one_request_ms 5104 "$path")" "$(one_request_ms 5105 "$path")"
+}
+summary_row "n=10^18, K=30" "number=1000000000000000000"
+summary_row "n=2^64-1, K=1000" "number=18446744073709551615&leading=1000"
 printf '%-44s %12s %12s\n' "start to first 200, .wasm (ms)" "$start_wasm" "$start_serve"
 printf '%-44s %12s %12s\n' "start to first 200, precompiled .cwasm (ms)" "$start_cwasm" "-"
 printf '%-44s %12s %12s\n' "RSS idle / under load (MiB)" "$rss_idle / $rss_loaded" "-"
