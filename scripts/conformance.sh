@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Checks openapi.yaml against the real runner: validates the document as
+# OpenAPI 3.1, then starts the runner on a free loopback port and lets
+# Schemathesis generate requests from it with every check on. Any failure
+# fails the script. Assumes the component is built (scripts/test.sh builds
+# it) and $VENV is a Python venv; installs the pinned tools into it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${VENV:-$PWD/.venv}
+target=${CARGO_TARGET_DIR:-$PWD/target}
+
+schemathesis_version=4.32.5
+validator_version=0.9.0
+# Test cases per operation in each generating phase. The fuzzing phase asks
+# for factorials of n up to 100000 (0.7 s each in the debug runner), so this
+# bounds the run to about a minute on 2 cores.
+max_examples=100
+
+if [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $schemathesis_version" ]; then
+    "$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
+fi
+"$venv/bin/pip" install --quiet "openapi-spec-validator==$validator_version"
+
+echo "openapi-spec-validator openapi.yaml"
+"$venv/bin/openapi-spec-validator" openapi.yaml
+
+cargo build --quiet -p factorial-runner
+work=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+"$target/debug/factorial-runner" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --component "$target/wasm32-wasip2/release/factorial.wasm" >"$work/runner.log" &
+pid=$!
+
+address=""
+for _ in $(seq 300); do
+    address=$(grep -o '"address":"[^"]*"' "$work/runner.log" | head -1 | cut -d'"' -f4 || true)
+    [ -n "$address" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+[ -n "$address" ] || { echo "the runner did not start:"; cat "$work/runner.log"; exit 1; }
+
+# The summary endpoint (CONTRACT.md section 5) is documented but not served
+# yet: its branch has not landed. Delete this exclusion when it does.
+exclude_not_yet_served=(--exclude-path /api/v1/factorial/summary)
+
+# Run from the scratch directory: Schemathesis keeps its example database
+# and caches in the working directory. Python refuses to parse integers of
+# more than 4300 digits unless told otherwise, and 100000! has 456574.
+(cd "$work" && PYTHONINTMAXSTRDIGITS=0 timeout 170 "$venv/bin/schemathesis" run \
+    "$OLDPWD/openapi.yaml" \
+    --url "http://$address" \
+    --checks all \
+    --max-examples "$max_examples" \
+    --workers 1 \
+    --request-timeout 30 \
+    --no-color \
+    "${exclude_not_yet_served[@]}")
+
+kill -TERM "$pid"
+wait "$pid"
+pid=""
