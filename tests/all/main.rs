@@ -7,6 +7,8 @@ mod harness;
 
 /// Every row of `CONTRACT.md` sections 1 to 3 and 5, through `wasi:http`.
 mod contract;
+/// The hostile-request corpus (`tests/corpus/hostile.txt`), through `wasi:http`.
+mod corpus;
 /// `n!` against a naive running product and known large values.
 mod math;
 /// `spin.toml` points at what the build produces.

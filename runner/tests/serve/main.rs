@@ -6,6 +6,8 @@ mod support;
 
 /// The contract over real HTTP.
 mod contract;
+/// The hostile-request corpus (`tests/corpus/hostile.txt`) over raw TCP.
+mod corpus;
 /// Shutdown, precompiled artifacts and the health check.
 mod lifecycle;
 /// Deadlines, memory, concurrency, connection timeouts, traps.

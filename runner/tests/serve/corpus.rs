@@ -1,0 +1,72 @@
+use factorial_corpus::{Answer, Host, cases};
+
+use crate::support::{Reply, Runner};
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+fn answer(reply: Reply) -> Answer {
+    Answer {
+        status: reply.status,
+        headers: reply.headers,
+        body: reply.body,
+    }
+}
+
+#[test]
+fn every_hostile_request_gets_the_contracts_answer() {
+    let runner = Runner::start(&[]);
+    let (mut passed, mut failures) = (0, Vec::new());
+    for case in cases() {
+        let headers: Vec<_> = case
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let reply = runner.request(&case.method, &case.target, &headers);
+        match case.check(Host::Runner, &answer(reply)) {
+            Ok(()) => passed += 1,
+            Err(failure) => failures.push(failure),
+        }
+    }
+    println!(
+        "hostile corpus, runner: {passed} passed, {} failed",
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    runner.get("/api/v1/factorial?number=5").assert(
+        200,
+        "application/json",
+        "{\"factorial\":120}\n",
+    );
+    let metrics = runner.metrics();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "factorial_guest_traps_total 0"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("factorial_requests_total{status=\"5")),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_uri_over_the_http_crates_cap_gets_414_when_the_head_fits() {
+    // With the head limit raised above the request's size, what stops a
+    // long number is the `http` crate's cap on a URI: 65534 bytes.
+    let runner = Runner::start(&["--max-header-size", "1048576"]);
+    let target = |digits| format!("/api/v1/factorial?number={}", "9".repeat(digits));
+    let longest = target(65_534 - "/api/v1/factorial?number=".len());
+    runner
+        .get(&longest)
+        .assert(400, TEXT, "Number too large: the maximum is 100000");
+    for too_long in [format!("{longest}9"), target(100_000)] {
+        let reply = runner.get(&too_long);
+        assert_eq!((reply.status, reply.body.len()), (414, 0), "{reply:?}");
+    }
+    runner.get("/healthz").assert(200, TEXT, "ok");
+}
