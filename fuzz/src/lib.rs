@@ -1,0 +1,220 @@
+//! What the fuzz targets assert. The query target checks the query parser
+//! against [`number_oracle`], the contract's number grammar written plainly
+//! and apart from `factorial::http::query`. The respond target checks every
+//! answer of the router with [`check_response`]: statuses, bodies and
+//! headers as the contract spells them, and 304 exactly when
+//! `If-None-Match` names the `ETag`. Which representation `Accept` prefers
+//! is taken from `negotiate`, whose unit tests cover it; the check is that
+//! the answer's type, `ETag` and body all follow that choice.
+
+use factorial::config::Config;
+use factorial::error::ApiError;
+use factorial::http::negotiate::{Representation, preferred_representation};
+use factorial::http::query::form_value;
+use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, Response};
+use factorial::math::factorial_decimal;
+
+/// A maximum small enough that every accepted n is cheap to compute, twice,
+/// on every input.
+pub const CONFIG: Config = Config { max_number: 2000 };
+
+/// The white space the grammar allows around a number.
+const SPACE: &[char] = &[' ', '\t', '\n', '\x0b', '\x0c', '\r'];
+
+/// The contract's grammar for `number` (section 1), as its sentences read:
+/// optional white space, an optional sign, one or more ASCII digits,
+/// optional white space; `-0` is 0, any other negative is invalid; above
+/// `max` is too large. The value is accumulated in `u128`, saturating just
+/// above `u64::MAX`, rather than trimmed and parsed as the parser does.
+pub fn number_oracle(value: &str, max: u64) -> Result<u64, ApiError> {
+    let core = value.trim_matches(SPACE);
+    let (negative, digits) = match core.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, core.strip_prefix('+').unwrap_or(core)),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::InvalidValue);
+    }
+    let cap = u128::from(u64::MAX) + 1;
+    let n = digits.bytes().fold(0u128, |n, digit| {
+        (n * 10 + u128::from(digit - b'0')).min(cap)
+    });
+    match (negative, n) {
+        (true, 0) => Ok(0),
+        (true, _) => Err(ApiError::InvalidValue),
+        (false, n) if n <= u128::from(max) => Ok(n as u64),
+        (false, _) => Err(ApiError::TooLarge { max }),
+    }
+}
+
+/// `value` written as a form-urlencoded value: a space as `+` or `%20`,
+/// `%`, `+` and `&` always as `%XX`, and any other character as itself
+/// when `raw` says so, else as the `%XX` of each of its UTF-8 bytes.
+pub fn form_encode(value: &str, mut raw: impl FnMut() -> bool) -> String {
+    let mut encoded = String::with_capacity(value.len() * 3);
+    for c in value.chars() {
+        match c {
+            ' ' if raw() => encoded.push('+'),
+            '%' | '+' | '&' | ' ' => push_escaped(&mut encoded, c),
+            _ if raw() => encoded.push(c),
+            _ => push_escaped(&mut encoded, c),
+        }
+    }
+    encoded
+}
+
+fn push_escaped(encoded: &mut String, c: char) {
+    let mut utf8 = [0; 4];
+    for byte in c.encode_utf8(&mut utf8).bytes() {
+        encoded.push_str(&format!("%{byte:02X}"));
+    }
+}
+
+/// Checks the router's answer to `request` against the contract, under
+/// [`CONFIG`]; panics on any difference.
+pub fn check_response(request: &Request, response: &Response) {
+    let status = response.status;
+    assert!(
+        matches!(status, 200 | 304 | 400 | 404 | 405),
+        "status {status} is not in the contract"
+    );
+    if status == 304 {
+        assert!(response.body.is_empty(), "a 304 with a body");
+        assert_eq!(response.header("content-length"), None);
+    } else {
+        let length = response.body.len().to_string();
+        assert_eq!(response.header("content-length"), Some(length.as_str()));
+    }
+    let (path, query) = request
+        .path_and_query
+        .split_once('?')
+        .unwrap_or((request.path_and_query, ""));
+    match path {
+        FACTORIAL_PATH | HEALTH_PATH if request.method == Method::Other => {
+            assert_text(response, 405, "Method Not Allowed");
+            assert_eq!(response.header("allow"), Some("GET, HEAD"));
+        }
+        FACTORIAL_PATH => check_factorial(request, query, response),
+        HEALTH_PATH => assert_text(response, 200, "ok"),
+        _ => assert_text(response, 404, "Not Found"),
+    }
+}
+
+/// `GET /api/v1/factorial`: the error the oracle expects, or n! in the
+/// preferred representation, or 304 when `If-None-Match` names its `ETag`.
+fn check_factorial(request: &Request, query: &str, response: &Response) {
+    let n = match form_value(query, "number") {
+        None => Err(ApiError::MissingNumber),
+        Some(Err(_)) => Err(ApiError::InvalidValue),
+        Some(Ok(value)) => number_oracle(&value, CONFIG.max_number),
+    };
+    let n = match n {
+        Ok(n) => n,
+        Err(error) => return assert_text(response, 400, &contract_body(&error)),
+    };
+    // The ETag, type and body each representation must have, spelled out
+    // rather than taken from the code under test.
+    let digits = factorial_decimal(n);
+    let (tag, content_type, body) = match preferred_representation(request.accept) {
+        Representation::Json => (
+            "json",
+            "application/json",
+            format!("{{\"factorial\":{digits}}}\n"),
+        ),
+        Representation::Text => ("text", "text/plain; charset=utf-8", format!("{digits}\n")),
+    };
+    let etag = format!("\"factorial-{n}-{tag}\"");
+    assert_eq!(response.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        response.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(response.header("vary"), Some("Accept"));
+    if request
+        .if_none_match
+        .is_some_and(|header| names_etag(header, &etag))
+    {
+        assert_eq!(status_and_body(response), (304, ""));
+    } else {
+        assert_eq!(status_and_body(response), (200, body.as_str()));
+        assert_eq!(response.header("content-type"), Some(content_type));
+    }
+}
+
+/// Whether an `If-None-Match` header names `etag`: `*`, or any of its
+/// comma-separated tags, `W/` dropped (RFC 9110's weak comparison).
+fn names_etag(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|tag| {
+        let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+        tag == "*" || opaque == etag
+    })
+}
+
+/// The body CONTRACT.md gives a 400, word for word.
+fn contract_body(error: &ApiError) -> String {
+    match error {
+        ApiError::MissingNumber => "Please supply number parameter".into(),
+        ApiError::InvalidValue => "Invalid value".into(),
+        ApiError::TooLarge { max } => format!("Number too large: the maximum is {max}"),
+        other => panic!("{other:?} is no 400 of the contract"),
+    }
+}
+
+fn assert_text(response: &Response, status: u16, body: &str) {
+    assert_eq!(status_and_body(response), (status, body));
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+}
+
+fn status_and_body(response: &Response) -> (u16, &str) {
+    let body = std::str::from_utf8(&response.body).expect("a UTF-8 body");
+    (response.status, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oracle_reads_the_contracts_examples() {
+        let max = 100_000;
+        for (value, n) in [
+            ("5", 5),
+            (" +005\t", 5),
+            ("-0", 0),
+            ("-000", 0),
+            ("100000", max),
+        ] {
+            assert_eq!(number_oracle(value, max), Ok(n), "{value:?}");
+        }
+        for value in [
+            "", "-1", "0.2", "abc", "1e3", "0x10", "1_000", "５", "+-1", "- 1",
+        ] {
+            assert_eq!(
+                number_oracle(value, max),
+                Err(ApiError::InvalidValue),
+                "{value:?}"
+            );
+        }
+        let too_large = Err(ApiError::TooLarge { max });
+        for value in ["100001", "18446744073709551616", &"9".repeat(1000)] {
+            assert_eq!(number_oracle(value, max), too_large, "{value:?}");
+        }
+        assert_eq!(
+            number_oracle("18446744073709551615", u64::MAX),
+            Ok(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn form_encoding_round_trips() {
+        for value in ["", " 5 ", "a+b&c=d%", "é ٥\0"] {
+            for raw in [true, false] {
+                let query = format!("number={}&number=x", form_encode(value, || raw));
+                assert_eq!(form_value(&query, "number"), Some(Ok(value.to_string())));
+            }
+        }
+    }
+}
