@@ -3,12 +3,13 @@
 //! gets exactly what `GET` gets (the glue then drops the body).
 //!
 //! Besides arbitrary text, the input can pick the known paths, a valid
-//! `number`, the two media types and a well-formed `ETag`, so that 200s and
-//! 304s are common rather than left for the fuzzer to spell.
+//! `number` and `leading`, the two media types and a well-formed `ETag`, so
+//! that 200s and 304s are common rather than left for the fuzzer to spell.
+//! K stays below 256, where a summary costs microseconds, not milliseconds.
 
 #![no_main]
 
-use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, respond};
+use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, SUMMARY_PATH, respond};
 use factorial_fuzz::{CONFIG, check_response};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -23,6 +24,7 @@ enum Verb {
 #[derive(Arbitrary, Debug)]
 enum Path<'a> {
     Factorial,
+    Summary,
     Health,
     Other(&'a str),
 }
@@ -30,13 +32,14 @@ enum Path<'a> {
 #[derive(Arbitrary, Debug)]
 enum Query<'a> {
     Absent,
-    /// `BEFORE&number=PREFIX N SUFFIX&AFTER`, with N up to a little above
-    /// the maximum.
+    /// `BEFORE&number=PREFIX N SUFFIX[&leading=K]&AFTER`; for a factorial,
+    /// N is taken up to a little above the maximum.
     Number {
         before: &'a str,
         prefix: &'a str,
-        n: u16,
+        n: u64,
         suffix: &'a str,
+        leading: Option<u8>,
         after: &'a str,
     },
     Other(&'a str),
@@ -54,13 +57,20 @@ enum Accept<'a> {
 enum IfNoneMatch<'a> {
     Absent,
     Any,
-    /// `[W/]"factorial-N-json"` or `…-text"`.
+    /// `[W/]"factorial-N-json"`, `…-text"` or `[W/]"summary-N-30"`.
     Tag {
         weak: bool,
         n: u16,
-        text: bool,
+        kind: TagKind,
     },
     Other(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum TagKind {
+    Json,
+    Text,
+    Summary,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -73,31 +83,39 @@ struct Input<'a> {
 }
 
 /// Up to 100 above the maximum, so that "too large" is common too.
-fn small(n: u16) -> u64 {
-    u64::from(n) % (CONFIG.max_number + 101)
+fn small(n: u64) -> u64 {
+    n % (CONFIG.max_number + 101)
 }
 
 fuzz_target!(|input: Input| {
-    let mut path_and_query = match input.path {
-        Path::Factorial => FACTORIAL_PATH,
-        Path::Health => HEALTH_PATH,
-        Path::Other(path) => path,
-    }
-    .to_string();
-    match input.query {
-        Query::Absent => {}
+    let (path, summary) = match input.path {
+        Path::Factorial => (FACTORIAL_PATH, false),
+        Path::Summary => (SUMMARY_PATH, true),
+        Path::Health => (HEALTH_PATH, false),
+        Path::Other(path) => (path, false),
+    };
+    let query = match input.query {
+        Query::Absent => None,
         Query::Number {
             before,
             prefix,
             n,
             suffix,
+            leading,
             after,
         } => {
-            let n = small(n);
-            path_and_query += &format!("?{before}&number={prefix}{n}{suffix}&{after}");
+            let n = if summary { n } else { small(n) };
+            let leading = leading.map_or(String::new(), |k| format!("&leading={k}"));
+            Some(format!(
+                "{before}&number={prefix}{n}{suffix}{leading}&{after}"
+            ))
         }
-        Query::Other(query) => path_and_query += &format!("?{query}"),
-    }
+        Query::Other(query) => Some(query.to_string()),
+    };
+    let path_and_query = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    };
     let accept = match input.accept {
         Accept::Absent => None,
         Accept::Text => Some("text/plain"),
@@ -107,12 +125,15 @@ fuzz_target!(|input: Input| {
     let if_none_match = match input.if_none_match {
         IfNoneMatch::Absent => None,
         IfNoneMatch::Any => Some("*".to_string()),
-        IfNoneMatch::Tag { weak, n, text } => Some(format!(
-            "{}\"factorial-{}-{}\"",
-            if weak { "W/" } else { "" },
-            small(n),
-            if text { "text" } else { "json" }
-        )),
+        IfNoneMatch::Tag { weak, n, kind } => {
+            let n = small(n.into());
+            let tag = match kind {
+                TagKind::Json => format!("factorial-{n}-json"),
+                TagKind::Text => format!("factorial-{n}-text"),
+                TagKind::Summary => format!("summary-{n}-30"),
+            };
+            Some(format!("{}\"{tag}\"", if weak { "W/" } else { "" }))
+        }
         IfNoneMatch::Other(header) => Some(header.to_string()),
     };
     let method = match input.verb {

@@ -2,8 +2,9 @@
 //! against [`number_oracle`], the contract's number grammar written plainly
 //! and apart from `factorial::http::query`. The respond target checks every
 //! answer of the router with [`check_response`]: statuses, bodies and
-//! headers as the contract spells them, and 304 exactly when
-//! `If-None-Match` names the `ETag`. Which representation `Accept` prefers
+//! headers as the contract spells them (a summary's trailing zeros by
+//! Legendre's formula, its digits against n! itself for small n), and 304
+//! exactly when `If-None-Match` names the `ETag`. Which representation `Accept` prefers
 //! is taken from `negotiate`, whose unit tests cover it; the check is that
 //! the answer's type, `ETag` and body all follow that choice.
 
@@ -11,7 +12,7 @@ use factorial::config::Config;
 use factorial::error::ApiError;
 use factorial::http::negotiate::{Representation, preferred_representation};
 use factorial::http::query::form_value;
-use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, Response};
+use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, Response, SUMMARY_PATH};
 use factorial::math::factorial_decimal;
 
 /// A maximum small enough that every accepted n is cheap to compute, twice,
@@ -90,32 +91,28 @@ pub fn check_response(request: &Request, response: &Response) {
         .split_once('?')
         .unwrap_or((request.path_and_query, ""));
     match path {
-        FACTORIAL_PATH | HEALTH_PATH if request.method == Method::Other => {
+        FACTORIAL_PATH | SUMMARY_PATH | HEALTH_PATH if request.method == Method::Other => {
             assert_text(response, 405, "Method Not Allowed");
             assert_eq!(response.header("allow"), Some("GET, HEAD"));
         }
         FACTORIAL_PATH => check_factorial(request, query, response),
+        SUMMARY_PATH => check_summary(request, query, response),
         HEALTH_PATH => assert_text(response, 200, "ok"),
         _ => assert_text(response, 404, "Not Found"),
     }
 }
 
 /// `GET /api/v1/factorial`: the error the oracle expects, or n! in the
-/// preferred representation, or 304 when `If-None-Match` names its `ETag`.
+/// preferred representation.
 fn check_factorial(request: &Request, query: &str, response: &Response) {
-    let n = match form_value(query, "number") {
-        None => Err(ApiError::MissingNumber),
-        Some(Err(_)) => Err(ApiError::InvalidValue),
-        Some(Ok(value)) => number_oracle(&value, CONFIG.max_number),
-    };
-    let n = match n {
+    let n = match number(query, CONFIG.max_number) {
         Ok(n) => n,
         Err(error) => return assert_text(response, 400, &contract_body(&error)),
     };
-    // The ETag, type and body each representation must have, spelled out
-    // rather than taken from the code under test.
+    // The ETag, type and body of each representation, spelled out rather
+    // than taken from the code under test.
     let digits = factorial_decimal(n);
-    let (tag, content_type, body) = match preferred_representation(request.accept) {
+    let (tag, content_type, expected) = match preferred_representation(request.accept) {
         Representation::Json => (
             "json",
             "application/json",
@@ -124,20 +121,123 @@ fn check_factorial(request: &Request, query: &str, response: &Response) {
         Representation::Text => ("text", "text/plain; charset=utf-8", format!("{digits}\n")),
     };
     let etag = format!("\"factorial-{n}-{tag}\"");
-    assert_eq!(response.header("etag"), Some(etag.as_str()));
+    check_immutable(request, response, &etag, content_type, |body| {
+        assert_eq!(body, expected);
+    });
+}
+
+/// `GET /api/v1/factorial/summary`: the error the oracle expects, or the
+/// summary of n! with K leading digits, JSON whatever `Accept` says.
+fn check_summary(request: &Request, query: &str, response: &Response) {
+    let (n, k) = match number(query, u64::MAX).and_then(|n| Ok((n, leading(query)?))) {
+        Ok(summarised) => summarised,
+        Err(error) => return assert_text(response, 400, &contract_body(&error)),
+    };
+    let etag = format!("\"summary-{n}-{k}\"");
+    check_immutable(request, response, &etag, "application/json", |body| {
+        check_summary_body(body, n, k);
+    });
+}
+
+/// Below this n, a summary is checked against n! computed whole.
+const SUMMARY_CHECKED_WHOLE: u64 = 3000;
+
+/// `{"number":N,"digits":D,"trailing_zeros":Z,"leading_digits":"L","scientific":"S"}`
+/// and a newline: keys in this order, Z by Legendre's formula, L the first
+/// K digits (all D when fewer), S the same digits as `d.ddde(D-1)`; for
+/// small n, D and L as n! has them.
+fn check_summary_body(body: &str, n: u64, k: u64) {
+    let fields = body
+        .strip_prefix(&format!("{{\"number\":{n},\"digits\":"))
+        .and_then(|rest| rest.strip_suffix("\"}\n"))
+        .unwrap_or_else(|| panic!("not a summary of {n}: {body:?}"));
+    let (digits, rest) = fields
+        .split_once(",\"trailing_zeros\":")
+        .expect("trailing_zeros");
+    let (zeros, rest) = rest
+        .split_once(",\"leading_digits\":\"")
+        .expect("leading_digits");
+    let (leading, scientific) = rest.split_once("\",\"scientific\":\"").expect("scientific");
+    // More than 2^64 for n above about 10^18: n! has about n log10 n digits.
+    let digits: u128 = digits.parse().expect("digits is a whole number");
+    assert_eq!(zeros.parse::<u64>(), Ok(fives_in_factorial(n)), "{body}");
+    assert_eq!(leading.len() as u128, u128::from(k).min(digits), "{body}");
+    assert!(
+        leading.bytes().all(|b| b.is_ascii_digit()) && !leading.starts_with('0'),
+        "{body}"
+    );
+    let (first, rest) = leading.split_at(1);
+    let mantissa = match rest {
+        "" => first.to_string(),
+        rest => format!("{first}.{rest}"),
+    };
+    assert_eq!(scientific, format!("{mantissa}e{}", digits - 1), "{body}");
+    if n < SUMMARY_CHECKED_WHOLE {
+        let whole = factorial_decimal(n);
+        assert_eq!(digits, whole.len() as u128, "{body}");
+        assert!(whole.starts_with(leading), "{body}");
+    }
+}
+
+/// The trailing zeros of n!: its factors of 5, by Legendre's formula
+/// (there are more factors of 2).
+fn fives_in_factorial(n: u64) -> u64 {
+    let (mut fives, mut multiple) = (0, n);
+    while multiple >= 5 {
+        multiple /= 5;
+        fives += multiple;
+    }
+    fives
+}
+
+/// The `number` parameter as the oracle reads it, at most `max`.
+fn number(query: &str, max: u64) -> Result<u64, ApiError> {
+    match form_value(query, "number") {
+        None => Err(ApiError::MissingNumber),
+        Some(Err(_)) => Err(ApiError::InvalidValue),
+        Some(Ok(value)) => number_oracle(&value, max),
+    }
+}
+
+/// The summary's `leading` parameter: 30 when absent, else 1 to 1000 in the
+/// grammar of `number`; anything else is invalid, never too large.
+fn leading(query: &str) -> Result<u64, ApiError> {
+    match form_value(query, "leading") {
+        None => Ok(30),
+        Some(value) => value
+            .ok()
+            .and_then(|value| number_oracle(&value, u64::MAX).ok())
+            .filter(|k| (1..=1000).contains(k))
+            .ok_or(ApiError::InvalidValue),
+    }
+}
+
+/// A result that never changes: the caching headers, then 304 exactly when
+/// `If-None-Match` names `etag`, else 200 of `content_type` with a body that
+/// passes `check_body`.
+fn check_immutable(
+    request: &Request,
+    response: &Response,
+    etag: &str,
+    content_type: &str,
+    check_body: impl FnOnce(&str),
+) {
+    assert_eq!(response.header("etag"), Some(etag));
     assert_eq!(
         response.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
     assert_eq!(response.header("vary"), Some("Accept"));
+    let (status, body) = status_and_body(response);
     if request
         .if_none_match
-        .is_some_and(|header| names_etag(header, &etag))
+        .is_some_and(|header| names_etag(header, etag))
     {
-        assert_eq!(status_and_body(response), (304, ""));
+        assert_eq!((status, body), (304, ""));
     } else {
-        assert_eq!(status_and_body(response), (200, body.as_str()));
+        assert_eq!(status, 200);
         assert_eq!(response.header("content-type"), Some(content_type));
+        check_body(body);
     }
 }
 
