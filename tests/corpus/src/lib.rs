@@ -71,6 +71,40 @@ impl Answer {
     }
 }
 
+/// How a host fared on the corpus.
+#[derive(Debug, Default)]
+pub struct Tally {
+    passed: usize,
+    skipped: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Counts the outcome of one [`Case::check`].
+    pub fn record(&mut self, checked: Result<(), String>) {
+        match checked {
+            Ok(()) => self.passed += 1,
+            Err(failure) => self.failures.push(failure),
+        }
+    }
+
+    /// Counts a case the host skips.
+    pub fn skip(&mut self) {
+        self.skipped += 1;
+    }
+
+    /// Prints the counts and panics with every failure, if there was one.
+    pub fn finish(self, host: Host) {
+        println!(
+            "hostile corpus, {host:?}: {} passed, {} failed, {} skipped",
+            self.passed,
+            self.failures.len(),
+            self.skipped
+        );
+        assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
+    }
+}
+
 /// Every case of the corpus, in file order. A malformed line panics with its
 /// number: the corpus is checked on every run.
 pub fn cases() -> Vec<Case> {
@@ -87,6 +121,14 @@ fn parse(corpus: &str) -> Result<Vec<Case>, String> {
 }
 
 impl Case {
+    /// The headers, borrowed, as the test clients take them.
+    pub fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect()
+    }
+
     /// What `host` must do with this request.
     pub fn expected(&self, host: Host) -> &Expected {
         match host {
