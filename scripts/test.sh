@@ -22,6 +22,12 @@ cargo clippy -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -
 step "unit, component and end-to-end tests"
 cargo test --workspace
 
+step "the OpenAPI document against the runner: openapi-spec-validator and Schemathesis"
+scripts/conformance.sh
+
+step "fuzz smoke: each cargo-fuzz target for 30 s"
+scripts/fuzz-smoke.sh
+
 step "the container: hadolint, and the image's binaries run as the image would"
 scripts/container-test.sh
 
