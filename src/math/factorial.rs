@@ -1,43 +1,134 @@
-//! `n!` as a product tree.
+//! `n!` by Luschny's prime-swing method, as GMP's `mpz_fac_ui` computes it.
 //!
-//! Multiplying the factors one at a time makes every step a long-by-short
-//! multiplication, O(n²) word operations in all. Splitting the range in two
-//! and multiplying the halves recursively keeps the operands of each
-//! multiplication of similar size, where `num-bigint`'s Karatsuba and Toom-3
-//! pay off.
+//! The swing `n≀ = n!/(⌊n/2⌋!)²` is a product of prime powers that a sieve
+//! lists directly: the exponent of p in it is `Σ_i ⌊n/p^i⌋ mod 2`, so every
+//! power is at most n. Then `n! = (⌊n/2⌋!)²·n≀` needs one squaring and one
+//! product per halving of n. Twos are kept out of every product: the odd
+//! part is computed as `odd(n!) = odd(⌊n/2⌋!)²·odd(n≀)` and `n!` is that
+//! shifted left once by `n − popcount(n)` (Legendre's formula). Factors are
+//! packed into 64-bit words and multiplied as a balanced tree, so each
+//! product has operands of similar size (where Karatsuba, Toom-3 and the
+//! transform pay off).
+//!
+//! Sources: P. Luschny, "Fast Factorial Functions" (the swing algorithm);
+//! GMP `mpz/oddfac_1.c`; malachite's `factorial.rs`.
 
 use num_bigint::BigUint;
 
-/// Below this many factors a range is multiplied out one factor at a time:
-/// the partial product is still a few words long, so a tree would only add
-/// allocations.
-const LEAF_FACTORS: u64 = 32;
+use super::multiply::{multiply, square};
+
+/// Below this, `odd(n!)` is multiplied out directly: a product of under 16
+/// small odd factors fits in one or two words, and the swing's sieve and
+/// tree would only add overhead.
+const SMALL_ODD_FACTORIAL: u64 = 32;
+
+/// Products of at most this many words are multiplied left to right, one
+/// word at a time: at 16 words the accumulated product is still short
+/// enough that schoolbook beats splitting.
+const PRODUCT_LEAF_WORDS: usize = 16;
 
 /// `n!`, exactly.
+///
+/// # Worst-case complexity
+/// O(M(N)) for N = log2(n!) ≈ n·log2(n) bits: the last squaring and the ones
+/// before it, each half as long, dominate; the sieve is O(n log log n).
 pub fn factorial(n: u64) -> BigUint {
-    if n < 2 {
-        return BigUint::from(1u8);
-    }
-    range_product(2, n)
+    let primes = odd_primes_up_to(n);
+    odd_factorial(n, &primes) << (n - u64::from(n.count_ones()))
 }
 
-/// `n!` in decimal, with no leading zero.
-pub fn factorial_decimal(n: u64) -> String {
-    factorial(n).to_str_radix(10)
+/// The odd part of `n!`; `primes` lists the odd primes up to at least `n`.
+fn odd_factorial(n: u64, primes: &[u64]) -> BigUint {
+    if n < SMALL_ODD_FACTORIAL {
+        let odd_parts = (3..=n).map(|k| k >> k.trailing_zeros());
+        return product(&pack(odd_parts));
+    }
+    let primes = &primes[..primes.partition_point(|&p| p <= n)];
+    let half = odd_factorial(n / 2, primes);
+    multiply(&square(&half), &odd_swing(n, primes))
 }
 
-/// The product of every integer in `low..=high`, with `low <= high`.
-fn range_product(low: u64, high: u64) -> BigUint {
-    if high - low < LEAF_FACTORS {
-        return (low..=high).fold(BigUint::from(1u8), |product, factor| product * factor);
+/// The odd part of `n≀ = n!/(⌊n/2⌋!)²`, for `primes` the odd primes up to n.
+fn odd_swing(n: u64, primes: &[u64]) -> BigUint {
+    let powers = primes.iter().filter_map(|&p| {
+        // Past √n only i = 1 counts, and past n/3 the quotient is 1 or 2.
+        if p > n / 3 {
+            return (n / p % 2 == 1).then_some(p);
+        }
+        let mut power = 1;
+        let mut quotient = n / p;
+        while quotient > 0 {
+            if quotient % 2 == 1 {
+                power *= p;
+            }
+            quotient /= p;
+        }
+        (power > 1).then_some(power)
+    });
+    product(&pack(powers))
+}
+
+/// Multiplies factors below 2^64 into as few full words as possible.
+fn pack(factors: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut words = Vec::new();
+    let mut word = 1u64;
+    for factor in factors {
+        word = match word.checked_mul(factor) {
+            Some(product) => product,
+            None => {
+                words.push(word);
+                factor
+            }
+        };
     }
-    let middle = low + (high - low) / 2;
-    range_product(low, middle) * range_product(middle + 1, high)
+    words.push(word);
+    words
+}
+
+/// The product of `words`, as a balanced tree.
+fn product(words: &[u64]) -> BigUint {
+    if words.len() <= PRODUCT_LEAF_WORDS {
+        return words
+            .iter()
+            .fold(BigUint::from(1u8), |product, &word| product * word);
+    }
+    let (low, high) = words.split_at(words.len() / 2);
+    multiply(&product(low), &product(high))
+}
+
+/// The odd primes up to `n`, by the sieve of Eratosthenes over odd numbers.
+///
+/// # Worst-case complexity
+/// O(n log log n) time, n/2 bytes.
+fn odd_primes_up_to(n: u64) -> Vec<u64> {
+    // Slot i stands for 2i + 1.
+    let slots = n.div_ceil(2) as usize;
+    let mut composite = vec![false; slots];
+    let mut primes = Vec::new();
+    for i in 1..slots {
+        if composite[i] {
+            continue;
+        }
+        let p = 2 * i + 1;
+        primes.push(p as u64);
+        let mut multiple = p * p / 2;
+        while multiple < slots {
+            composite[multiple] = true;
+            multiple += p;
+        }
+    }
+    primes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::test_support::XorShift;
+
+    /// The product of `1..=n`, one factor at a time.
+    fn naive(n: u64) -> BigUint {
+        (1..=n).fold(BigUint::from(1u8), |product, k| product * k)
+    }
 
     #[test]
     fn small_factorials_match_known_values() {
@@ -49,18 +140,46 @@ mod tests {
     }
 
     #[test]
-    fn fifty_factorial_is_exact() {
-        assert_eq!(
-            factorial_decimal(50),
-            "30414093201713378043612608166064768844377641568960512000000000000"
-        );
+    fn agrees_with_the_naive_product_around_each_threshold() {
+        let edges = [
+            SMALL_ODD_FACTORIAL,
+            2 * SMALL_ODD_FACTORIAL,
+            PRODUCT_LEAF_WORDS as u64 * 64,
+        ];
+        for edge in edges {
+            for n in edge - 2..=edge + 2 {
+                assert_eq!(factorial(n), naive(n), "{n}!");
+            }
+        }
     }
 
     #[test]
-    fn range_product_agrees_across_the_leaf_boundary() {
-        for high in LEAF_FACTORS - 2..LEAF_FACTORS * 3 {
-            let by_one: BigUint = (1..=high).map(BigUint::from).product();
-            assert_eq!(range_product(1, high), by_one, "1..={high}");
+    fn agrees_with_the_naive_product_at_random_n() {
+        let mut rng = XorShift::new(41);
+        for _ in 0..20 {
+            let n = rng.below(3000);
+            assert_eq!(factorial(n), naive(n), "{n}!");
         }
+        // Large enough for products by transform.
+        let n = 20_000;
+        assert_eq!(factorial(n), naive(n), "{n}!");
+    }
+
+    #[test]
+    fn sieve_finds_the_odd_primes() {
+        assert_eq!(odd_primes_up_to(0), Vec::<u64>::new());
+        assert_eq!(odd_primes_up_to(2), Vec::<u64>::new());
+        assert_eq!(odd_primes_up_to(3), vec![3]);
+        assert_eq!(odd_primes_up_to(30), vec![3, 5, 7, 11, 13, 17, 19, 23, 29]);
+        assert_eq!(odd_primes_up_to(1_000_000).len(), 78_497);
+    }
+
+    #[test]
+    fn packed_words_keep_the_product() {
+        let factors = [u64::MAX, 3, 1 << 40, 1 << 30, 7];
+        let words = pack(factors.into_iter());
+        let expected = factors.iter().fold(BigUint::from(1u8), |p, &f| p * f);
+        assert_eq!(product(&words), expected);
+        assert_eq!(words.len(), 3);
     }
 }

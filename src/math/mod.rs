@@ -2,15 +2,63 @@
 //!
 //! Nothing here knows about WASI or HTTP, so it is unit-tested and
 //! benchmarked natively, and the component only adds glue around it.
+//!
+//! - [`factorial`](fn@factorial): the prime-swing product (`factorial.rs`).
+//! - `radix`: binary to decimal by divide and conquer.
+//! - `multiply`, `ntt`, `reciprocal`: the large-number arithmetic both rest
+//!   on, where `num-bigint` alone is quadratic or Toom-3.
+//! - [`summary`](fn@summary): digits, trailing zeros and leading digits of
+//!   `n!` for any 64-bit `n` (`summary.rs`, on `ball`, `elementary` and
+//!   `stirling`).
 
 mod ball;
 mod elementary;
 mod factorial;
+mod multiply;
+mod ntt;
+mod radix;
+mod reciprocal;
 mod stirling;
 mod summary;
+#[cfg(test)]
+mod test_support;
 
-pub use factorial::{factorial, factorial_decimal};
+pub use factorial::factorial;
+pub use radix::{to_decimal, write_decimal};
 pub use summary::{
     DEFAULT_LEADING_DIGITS, MAX_LEADING_DIGITS, STIRLING_FACTORS_PER_BIT, Summary, summary,
     valid_leading_digits,
 };
+
+/// `n!` in decimal, with no leading zero.
+pub fn factorial_decimal(n: u64) -> String {
+    to_decimal(&factorial(n))
+}
+
+/// `n!` in decimal, appended to `out`, so that a response can be built
+/// around the digits without copying them.
+pub fn write_factorial_decimal(n: u64, out: &mut Vec<u8>) {
+    write_decimal(&factorial(n), out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifty_factorial_is_exact() {
+        assert_eq!(
+            factorial_decimal(50),
+            "30414093201713378043612608166064768844377641568960512000000000000"
+        );
+    }
+
+    #[test]
+    fn hundred_thousand_factorial_has_the_known_shape() {
+        let digits = factorial_decimal(100_000);
+        assert_eq!(digits.len(), 456_574);
+        assert!(digits.starts_with("28242294079603478742"));
+        let zeros = digits.len() - digits.trim_end_matches('0').len();
+        assert_eq!(zeros, 24_999);
+    }
+}

@@ -1,0 +1,449 @@
+//! Binary to decimal, by divide and conquer on powers of ten.
+//!
+//! Peeling off one 19-digit chunk at a time costs O(n²). Instead the number
+//! is split as `q·10^k + r` with `k` about half its digits, and both halves
+//! recursively (Brent–Zimmermann, "Modern Computer Arithmetic" §1.7, and
+//! GMP's `mpn_dc_get_str`). The powers 10^k form a ladder computed once per
+//! conversion by squaring, each about half the one above; all nodes of one
+//! level divide by the same power, so its reciprocal and transforms are
+//! computed once and shared. A division then costs two products: Barrett's
+//! quotient estimate and the remainder, the latter modulo 2^(32·len) − 1
+//! (a half-length cyclic convolution), since only the low words are unknown.
+//!
+//! 10^k = 5^k·2^k: dividing by 10^k is a shift by k bits and a division by
+//! 5^k, 30% shorter. Nodes of at most [`LEAF_CHUNKS`] chunks of 19 digits
+//! are converted by repeated division by 10^19 with a precomputed inverse,
+//! and every chunk is written straight into the output, zero-padded to its
+//! place.
+//!
+//! # Worst-case complexity
+//! O(M(n) log n) for an n-word number, M the cost of a product.
+
+use num_bigint::BigUint;
+
+use super::multiply::{NTT_THRESHOLD_WORDS, multiply, split_bits, square};
+use super::ntt::{self, Spectrum};
+use super::reciprocal::reciprocal;
+
+/// Digits per chunk: 10^19 is the largest power of ten below 2^64.
+const CHUNK_DIGITS: usize = 19;
+
+/// 10^19.
+const CHUNK_BASE: u64 = 10_000_000_000_000_000_000;
+
+/// Nodes of at most this many chunks (here 304 digits) are converted by
+/// repeated division by 10^19, which costs `chunks²/2` two-word divisions;
+/// above it a Barrett division with Karatsuba products is cheaper. Measured
+/// with the bench's `crossover` binary.
+const LEAF_CHUNKS: usize = 16;
+
+/// `x` in decimal, with no leading zero, appended to `out`.
+///
+/// Appending lets a caller put a prefix and a suffix around the digits
+/// without copying them again.
+///
+/// # Worst-case complexity
+/// O(M(n) log n) for an n-word `x`.
+pub fn write_decimal(x: &BigUint, out: &mut Vec<u8>) {
+    // ⌊bits·log10 2⌋ + 1 digits at most; 0.30103 > log10 2.
+    let max_digits = (x.bits() * 30_103 / 100_000 + 1) as usize;
+    out.reserve(max_digits);
+    let chunks = max_digits.div_ceil(CHUNK_DIGITS).max(1);
+    let ladder = Ladder::new(chunks);
+    ladder.write_leading(x, 0, chunks, out);
+}
+
+/// `x` in decimal, with no leading zero.
+pub fn to_decimal(x: &BigUint) -> String {
+    let mut out = Vec::new();
+    write_decimal(x, &mut out);
+    String::from_utf8(out).expect("decimal digits are ASCII")
+}
+
+/// The powers of ten that split numbers of a given number of chunks: level
+/// `i` splits at 10^(19·c_i), with `c_0 = ⌈chunks/2⌉` and
+/// `c_(i+1) = ⌈c_i/2⌉`, down to the first `c_i` of at most [`LEAF_CHUNKS`].
+/// A node at level `i` has at most `2·c_i` chunks, so both its parts fit
+/// level `i + 1`; halving with ceilings keeps every split balanced.
+struct Ladder {
+    levels: Vec<Level>,
+}
+
+/// One rung: division by 10^k, k = 19·chunks.
+struct Level {
+    chunks: usize,
+    /// k: the number of digits of the remainder.
+    exponent: u64,
+    divisor: FiveDivisor,
+}
+
+impl Ladder {
+    fn new(chunks: usize) -> Self {
+        let mut counts = Vec::new();
+        let mut count = chunks;
+        while count > LEAF_CHUNKS {
+            count = count.div_ceil(2);
+            counts.push(count);
+        }
+        // Each power from the one below: c_i is 2·c_(i+1) or one less, so
+        // 5^(19·c_i) is a square, divided by 5^19 in the odd case.
+        let mut levels: Vec<Level> = Vec::with_capacity(counts.len());
+        let mut power = BigUint::ZERO;
+        let mut below = 0;
+        for &chunks in counts.iter().rev() {
+            let exponent = (CHUNK_DIGITS * chunks) as u64;
+            power = if below == 0 {
+                BigUint::from(5u8).pow(exponent as u32)
+            } else if chunks == 2 * below {
+                square(&power)
+            } else {
+                square(&power) / 5u64.pow(CHUNK_DIGITS as u32)
+            };
+            below = chunks;
+            levels.push(Level {
+                chunks,
+                exponent,
+                divisor: FiveDivisor::new(power.clone(), exponent),
+            });
+        }
+        levels.reverse();
+        Ladder { levels }
+    }
+
+    /// Writes `x < 10^(19·width)`, a node at `level`, without leading zeros.
+    fn write_leading(&self, x: &BigUint, level: usize, width: usize, out: &mut Vec<u8>) {
+        let Some(rung) = self.levels.get(level) else {
+            return write_leaf(x, width, false, out);
+        };
+        if width <= rung.chunks {
+            return self.write_leading(x, level + 1, width, out);
+        }
+        let (q, r) = rung.divide(x);
+        if q == BigUint::ZERO {
+            self.write_leading(&r, level + 1, rung.chunks, out);
+        } else {
+            self.write_leading(&q, level + 1, width - rung.chunks, out);
+            self.write_padded(&r, level + 1, rung.chunks, out);
+        }
+    }
+
+    /// Writes `x < 10^(19·width)` as exactly `19·width` digits.
+    fn write_padded(&self, x: &BigUint, level: usize, width: usize, out: &mut Vec<u8>) {
+        let Some(rung) = self.levels.get(level) else {
+            return write_leaf(x, width, true, out);
+        };
+        if width <= rung.chunks {
+            return self.write_padded(x, level + 1, width, out);
+        }
+        let (q, r) = rung.divide(x);
+        self.write_padded(&q, level + 1, width - rung.chunks, out);
+        self.write_padded(&r, level + 1, rung.chunks, out);
+    }
+}
+
+impl Level {
+    /// `(x / 10^k, x mod 10^k)` for `x < 10^2k`: with `x = h·2^k + l`,
+    /// `h = q·5^k + s` gives `x = q·10^k + (s·2^k + l)`.
+    fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
+        let (high, low) = split_bits(x, self.exponent);
+        let (q, s) = self.divisor.divide(&high);
+        (q, (s << self.exponent) + low)
+    }
+}
+
+/// Division by `d = 5^k` with quotients below 10^k, by Barrett's method:
+/// with `b = bits(d)`, `e = b + k` (so 10^k < 2^e) and the reciprocal
+/// `μ = ⌊2^(b+e)/d⌋`, the estimate `⌊⌊x/2^(b−1)⌋·μ/2^(e+1)⌋` is at most two
+/// below the quotient, and never above it, for any `x < d·2^e`
+/// (Brent–Zimmermann §2.4.1). Large divisors keep the transforms of `μ` and
+/// `d`, so each division transforms only the dividend and the quotient.
+struct FiveDivisor {
+    d: BigUint,
+    bits: u64,
+    quotient_bits: u64,
+    reciprocal: BigUint,
+    spectra: Option<DivisorSpectra>,
+}
+
+/// The transforms of a large divisor and its reciprocal.
+struct DivisorSpectra {
+    /// μ, long enough for the product with the top of a dividend.
+    reciprocal: Spectrum,
+    /// d, cyclic and just long enough for a remainder below 3d.
+    divisor: Spectrum,
+}
+
+impl FiveDivisor {
+    fn new(d: BigUint, exponent: u64) -> Self {
+        let bits = d.bits();
+        let quotient_bits = bits + exponent;
+        let reciprocal = reciprocal(&d, quotient_bits);
+        let spectra = (ntt::words(&d) >= NTT_THRESHOLD_WORDS).then(|| {
+            let top_words = (quotient_bits + 1).div_ceil(32) as usize;
+            let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
+            // 3d < 2^(32·len) − 1 as soon as len exceeds d's words.
+            let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
+            DivisorSpectra {
+                reciprocal: Spectrum::new(&reciprocal, product_len),
+                divisor: Spectrum::new(&d, cyclic_len),
+            }
+        });
+        FiveDivisor {
+            d,
+            bits,
+            quotient_bits,
+            reciprocal,
+            spectra,
+        }
+    }
+
+    /// `(x / d, x mod d)` for `x < d·2^e`.
+    fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
+        let top = x >> (self.bits - 1);
+        let (mut q, mut r) = match &self.spectra {
+            Some(spectra) => {
+                let q = spectra.reciprocal.multiply(&top) >> (self.quotient_bits + 1);
+                let r = spectra.divisor.subtract_product(x, &q);
+                (q, r)
+            }
+            None => {
+                let q = multiply(&top, &self.reciprocal) >> (self.quotient_bits + 1);
+                let r = x - multiply(&q, &self.d);
+                (q, r)
+            }
+        };
+        while r >= self.d {
+            r -= &self.d;
+            q += 1u8;
+        }
+        (q, r)
+    }
+}
+
+/// Writes a node of at most [`LEAF_CHUNKS`] chunks: padded to `19·width`
+/// digits, or without leading zeros.
+fn write_leaf(x: &BigUint, width: usize, padded: bool, out: &mut Vec<u8>) {
+    debug_assert!(width <= LEAF_CHUNKS);
+    let mut chunks = [0u64; LEAF_CHUNKS];
+    split_into_chunks(x, &mut chunks[..width]);
+    let chunks = &chunks[..width];
+    let mut significant = width;
+    if !padded {
+        while significant > 1 && chunks[significant - 1] == 0 {
+            significant -= 1;
+        }
+        let top = chunks[significant - 1];
+        let mut digits = [0u8; CHUNK_DIGITS];
+        write_chunk(top, &mut digits);
+        let skip = (top.checked_ilog10().unwrap_or(0) as usize + 1).min(CHUNK_DIGITS);
+        out.extend_from_slice(&digits[CHUNK_DIGITS - skip..]);
+        significant -= 1;
+    }
+    let start = out.len();
+    out.resize(start + CHUNK_DIGITS * significant, 0);
+    for (place, &chunk) in out[start..]
+        .chunks_exact_mut(CHUNK_DIGITS)
+        .zip(chunks[..significant].iter().rev())
+    {
+        write_chunk(chunk, place.try_into().expect("chunks are 19 digits"));
+    }
+}
+
+/// The base-10^19 digits of `x < 10^(19·chunks.len())`, least significant
+/// first, by repeated division of its 64-bit words by 10^19.
+fn split_into_chunks(x: &BigUint, chunks: &mut [u64]) {
+    let mut words = [0u64; LEAF_CHUNKS];
+    let mut len = 0;
+    for (slot, word) in words.iter_mut().zip(x.iter_u64_digits()) {
+        *slot = word;
+        len += 1;
+    }
+    for chunk in chunks.iter_mut() {
+        let mut remainder = 0;
+        for word in words[..len].iter_mut().rev() {
+            (*word, remainder) = divide_by_chunk_base(remainder, *word);
+        }
+        *chunk = remainder;
+        while len > 0 && words[len - 1] == 0 {
+            len -= 1;
+        }
+    }
+}
+
+/// ⌊(2^128 − 1)/10^19⌋ − 2^64: the inverse of Möller and Granlund's
+/// "Improved division by invariant integers" (2011), for 10^19, whose top
+/// bit is set as that method requires.
+const CHUNK_BASE_INVERSE: u64 = (u128::MAX / CHUNK_BASE as u128 - (1u128 << 64)) as u64;
+
+/// `(high·2^64 + low) divmod 10^19` for `high < 10^19`: two multiplications
+/// and no division instruction (Möller–Granlund, algorithm 4).
+#[inline]
+fn divide_by_chunk_base(high: u64, low: u64) -> (u64, u64) {
+    let product = u128::from(CHUNK_BASE_INVERSE) * u128::from(high)
+        + ((u128::from(high) << 64) | u128::from(low));
+    let mut q = (product >> 64) as u64 + 1;
+    let mut r = low.wrapping_sub(q.wrapping_mul(CHUNK_BASE));
+    if r > product as u64 {
+        q -= 1;
+        r = r.wrapping_add(CHUNK_BASE);
+    }
+    if r >= CHUNK_BASE {
+        q += 1;
+        r -= CHUNK_BASE;
+    }
+    (q, r)
+}
+
+/// "00", "01", …, "99": two digits per lookup.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// The 19 digits of `chunk < 10^19`, zero-padded. Two 64-bit divisions cut
+/// it into parts below 10^8, whose digits 32-bit arithmetic finds.
+fn write_chunk(chunk: u64, out: &mut [u8; CHUNK_DIGITS]) {
+    const EIGHT_DIGITS: u64 = 100_000_000;
+    let (head, tail) = (
+        chunk / (EIGHT_DIGITS * EIGHT_DIGITS),
+        chunk % (EIGHT_DIGITS * EIGHT_DIGITS),
+    );
+    let head = head as u32;
+    out[0] = b'0' + (head / 100) as u8;
+    write_pair(head % 100, &mut out[1..3]);
+    write_eight(tail / EIGHT_DIGITS, &mut out[3..11]);
+    write_eight(tail % EIGHT_DIGITS, &mut out[11..19]);
+}
+
+fn write_eight(value: u64, out: &mut [u8]) {
+    let value = value as u32;
+    let (high, low) = (value / 10_000, value % 10_000);
+    write_pair(high / 100, &mut out[0..2]);
+    write_pair(high % 100, &mut out[2..4]);
+    write_pair(low / 100, &mut out[4..6]);
+    write_pair(low % 100, &mut out[6..8]);
+}
+
+fn write_pair(value: u32, out: &mut [u8]) {
+    let at = 2 * value as usize;
+    out.copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::test_support::{XorShift, random_biguint};
+
+    fn check(x: &BigUint) {
+        assert_eq!(to_decimal(x), x.to_str_radix(10), "{} bits", x.bits());
+    }
+
+    fn ten_to(k: u32) -> BigUint {
+        BigUint::from(10u8).pow(k)
+    }
+
+    #[test]
+    fn chunks_are_written_with_every_digit() {
+        for chunk in [0, 1, 9, 10, 99, 100, 12_345_678_901_234_567, CHUNK_BASE - 1] {
+            let mut digits = [0u8; CHUNK_DIGITS];
+            write_chunk(chunk, &mut digits);
+            assert_eq!(
+                std::str::from_utf8(&digits).unwrap(),
+                format!("{chunk:019}")
+            );
+        }
+    }
+
+    #[test]
+    fn division_by_the_chunk_base_is_exact() {
+        let mut rng = XorShift::new(31);
+        let mut cases = vec![(0, 0), (0, CHUNK_BASE), (CHUNK_BASE - 1, u64::MAX), (1, 0)];
+        cases.extend((0..1000).map(|_| (rng.below(CHUNK_BASE), rng.next())));
+        for (high, low) in cases {
+            let n = (u128::from(high) << 64) | u128::from(low);
+            let expected = (
+                (n / u128::from(CHUNK_BASE)) as u64,
+                (n % u128::from(CHUNK_BASE)) as u64,
+            );
+            assert_eq!(divide_by_chunk_base(high, low), expected, "{n}");
+        }
+    }
+
+    #[test]
+    fn small_numbers_and_chunk_edges() {
+        check(&BigUint::ZERO);
+        for k in 0..=(CHUNK_DIGITS * (LEAF_CHUNKS + 2)) as u32 {
+            let power = ten_to(k);
+            check(&power);
+            check(&(&power + 1u8));
+            if k > 0 {
+                check(&(&power - 1u8));
+            }
+        }
+    }
+
+    #[test]
+    fn powers_of_ten_around_each_level() {
+        // Chunk counts at each side of the leaf size and of the first
+        // levels, where the ladder gains a rung or an odd count.
+        for chunks in [
+            LEAF_CHUNKS,
+            LEAF_CHUNKS + 1,
+            2 * LEAF_CHUNKS,
+            2 * LEAF_CHUNKS + 1,
+            4 * LEAF_CHUNKS - 1,
+            4 * LEAF_CHUNKS + 1,
+            1000,
+        ] {
+            let k = (chunks * CHUNK_DIGITS) as u32;
+            for digits in [k - 1, k, k + 1] {
+                let power = ten_to(digits);
+                check(&power);
+                check(&(&power - 1u8));
+                check(&(&power + 1u8));
+            }
+        }
+    }
+
+    #[test]
+    fn runs_of_zeros_and_nines_inside() {
+        // 7·10^k + 1 has a run of k − 1 zeros; (10^k − 1)·10^k a run of nines
+        // followed by zeros: every remainder in the tree is 0 or 10^j − 1.
+        for k in [19u32, 20, 300, 304, 305, 5000, 40_000] {
+            check(&(ten_to(k) * 7u8 + 1u8));
+            check(&((ten_to(k) - 1u8) * ten_to(k)));
+        }
+    }
+
+    #[test]
+    fn random_numbers_of_many_sizes() {
+        let mut rng = XorShift::new(32);
+        for words in [1, 2, 3, 31, 32, 33, 63, 64, 65, 200, 1000, 1500, 5000] {
+            check(&random_biguint(&mut rng, words));
+        }
+        for _ in 0..20 {
+            let words = 1 + rng.below(3000) as usize;
+            check(&random_biguint(&mut rng, words));
+        }
+    }
+
+    #[test]
+    fn large_divisors_use_their_transforms() {
+        // Big enough that the top levels divide through cached spectra.
+        let mut rng = XorShift::new(33);
+        let words = 8 * NTT_THRESHOLD_WORDS;
+        check(&random_biguint(&mut rng, words));
+        let k = (words * 32 * 3 / 10) as u32;
+        check(&(ten_to(k) - 1u8));
+        check(&ten_to(k));
+    }
+
+    #[test]
+    fn appends_after_a_prefix() {
+        let mut out = b"{\"factorial\":".to_vec();
+        write_decimal(&BigUint::from(120u8), &mut out);
+        assert_eq!(out, b"{\"factorial\":120");
+    }
+}

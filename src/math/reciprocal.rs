@@ -1,0 +1,110 @@
+//! Reciprocals of large integers by Newton's iteration, for division by
+//! multiplication (Barrett's method in [`super::radix`]).
+//!
+//! Each step doubles the precision: from an underestimate `y` of the
+//! reciprocal at half precision, computed from the top bits of the divisor
+//! alone, one step `y + y·(1 − d·y)` reaches full precision (Brent–Zimmermann,
+//! "Modern Computer Arithmetic" §3.4.1). A final correction makes the result
+//! exact, so its correctness never rests on the error analysis: a looser
+//! estimate would only cost more correction steps.
+
+use num_bigint::BigUint;
+
+use super::multiply::multiply;
+
+/// Up to this precision, in bits, `num-bigint`'s division (schoolbook, then
+/// Burnikel–Ziegler) computes the reciprocal directly; above, a Newton step
+/// costs three half-size products, which wins once products are sub-quadratic.
+/// Measured with the bench's `crossover` binary.
+const NEWTON_THRESHOLD_BITS: u64 = 20_000;
+
+/// Extra bits of the half-precision estimate: they make the step's error
+/// about 2^−2·GUARD_BITS ulp, so the correction is a step or two.
+const GUARD_BITS: u64 = 32;
+
+/// `⌊2^(b+e)/d⌋` for `d > 0` of `b` bits and `e = precision`: a number of
+/// about `e + 1` bits whose ratio to 2^(b+e)/d is exact to the last unit.
+///
+/// # Worst-case complexity
+/// Three products of about `e/2 × max(b, e/2)` bits per doubling, so a small
+/// multiple of one full product; O(M(e + b)).
+pub fn reciprocal(d: &BigUint, precision: u64) -> BigUint {
+    let bits = d.bits();
+    let one = BigUint::from(1u8);
+    if precision <= NEWTON_THRESHOLD_BITS {
+        return (one << (bits + precision)) / d;
+    }
+    let half = precision / 2 + GUARD_BITS;
+    // When d is cut, top + 1 exceeds d/2^cut, so its reciprocal
+    // underestimates d's, by a relative 2^−(half+GUARD_BITS) at most.
+    let cut = bits.saturating_sub(half + GUARD_BITS);
+    let top = if cut == 0 {
+        d.clone()
+    } else {
+        (d >> cut) + 1u8
+    };
+    let estimate = reciprocal(&top, half);
+    // y·2^shift ≈ 2^(bits+precision)/d, from below.
+    let shift = bits + precision - top.bits() - half - cut;
+    let scale = bits + precision;
+    let product = multiply(d, &estimate) << shift;
+    let residual = (&one << scale) - &product;
+    // Newton's correction y·residual/2^scale; residual's low bits - 1 bits
+    // would change it by less than one unit, so they are dropped first.
+    let step = multiply(&estimate, &(residual >> (bits - 1))) >> (scale - shift - bits + 1);
+    let mut result = (estimate << shift) + &step;
+    let mut product = product + multiply(d, &step);
+    let power = one << scale;
+    while product > power {
+        result -= 1u8;
+        product -= d;
+    }
+    while &power - &product >= *d {
+        result += 1u8;
+        product += d;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::test_support::{XorShift, random_biguint};
+
+    fn exact(d: &BigUint, precision: u64) -> BigUint {
+        (BigUint::from(1u8) << (d.bits() + precision)) / d
+    }
+
+    #[test]
+    fn newton_matches_division_around_the_threshold() {
+        let mut rng = XorShift::new(21);
+        for precision in [
+            NEWTON_THRESHOLD_BITS - 1,
+            NEWTON_THRESHOLD_BITS,
+            NEWTON_THRESHOLD_BITS + 1,
+            3 * NEWTON_THRESHOLD_BITS + 5,
+        ] {
+            for words in [1, 40, 700, 1300] {
+                let d = random_biguint(&mut rng, words);
+                assert_eq!(
+                    reciprocal(&d, precision),
+                    exact(&d, precision),
+                    "{words} words"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn powers_of_two_and_of_five_are_exact() {
+        let precision = 2 * NEWTON_THRESHOLD_BITS + 3;
+        for d in [
+            BigUint::from(1u8) << 1000u32,
+            (BigUint::from(1u8) << 1000u32) - 1u8,
+            (BigUint::from(1u8) << 1000u32) + 1u8,
+            BigUint::from(5u8).pow(30_000),
+        ] {
+            assert_eq!(reciprocal(&d, precision), exact(&d, precision));
+        }
+    }
+}
