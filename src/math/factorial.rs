@@ -101,23 +101,25 @@ fn product(words: &[u64]) -> BigUint {
 /// # Worst-case complexity
 /// O(n log log n) time, n/2 bytes.
 fn odd_primes_up_to(n: u64) -> Vec<u64> {
-    // Slot i stands for 2i + 1.
+    // Slot i stands for 2i + 1. Squares are compared in u64: on wasm32 a
+    // usize square of a prime above 2^16 would wrap.
     let slots = n.div_ceil(2) as usize;
     let mut composite = vec![false; slots];
-    let mut primes = Vec::new();
     for i in 1..slots {
-        if composite[i] {
-            continue;
+        let p = 2 * i as u64 + 1;
+        if p * p > n {
+            break;
         }
-        let p = 2 * i + 1;
-        primes.push(p as u64);
-        let mut multiple = p * p / 2;
-        while multiple < slots {
-            composite[multiple] = true;
-            multiple += p;
+        if !composite[i] {
+            for multiple in (p * p / 2..slots as u64).step_by(p as usize) {
+                composite[multiple as usize] = true;
+            }
         }
     }
-    primes
+    (1..slots)
+        .filter(|&i| !composite[i])
+        .map(|i| 2 * i as u64 + 1)
+        .collect()
 }
 
 #[cfg(test)]
