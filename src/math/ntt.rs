@@ -385,69 +385,98 @@ fn inverse(data: &mut [u32], roots: &mut RootTable, prime: Prime) {
     }
 }
 
-/// One stage on one block: `(x, y) → (x + w·y, x − w·y)`. Inputs and
-/// outputs in `[0, 2p)`.
+/// One butterfly: `(x, y) → (x + w·y, x − w·y)`, inputs and outputs in
+/// `[0, 2p)`.
+#[inline(always)]
+fn forward_pair(x: &mut u32, y: &mut u32, w: Twiddle, p: u32) {
+    let a = reduce(*x, p);
+    let t = reduce(w.mul(*y, p), p);
+    *x = a + t;
+    *y = a + p - t;
+}
+
+/// The inverse butterfly: `(x, y) → (x + y, (x − y)·w⁻¹)`, twice the
+/// original pair.
+#[inline(always)]
+fn inverse_pair(x: &mut u32, y: &mut u32, w_inverse: Twiddle, p: u32) {
+    let a = reduce(*x, p);
+    let b = reduce(*y, p);
+    *x = a + b;
+    *y = w_inverse.mul(a + p - b, p);
+}
+
+/// One stage on one block, one twiddle for all its pairs.
 #[inline(always)]
 fn forward_butterflies(low: &mut [u32], high: &mut [u32], w: Twiddle, p: u32) {
     for (x, y) in low.iter_mut().zip(high.iter_mut()) {
-        let a = reduce(*x, p);
-        let t = reduce(w.mul(*y, p), p);
-        *x = a + t;
-        *y = a + p - t;
+        forward_pair(x, y, w, p);
     }
 }
 
-/// The inverse stage: `(x, y) → (x + y, (x − y)·w⁻¹)`, twice the original.
 #[inline(always)]
 fn inverse_butterflies(low: &mut [u32], high: &mut [u32], w_inverse: Twiddle, p: u32) {
     for (x, y) in low.iter_mut().zip(high.iter_mut()) {
-        let a = reduce(*x, p);
-        let b = reduce(*y, p);
-        *x = a + b;
-        *y = w_inverse.mul(a + p - b, p);
+        inverse_pair(x, y, w_inverse, p);
     }
 }
 
 /// Transforms block `block` (in the numbering of [`RootTable`]) in place.
 fn forward_block(data: &mut [u32], block: usize, roots: &[Twiddle], p: u32) {
-    if data.len() <= ITERATIVE_BLOCK {
-        let mut half = data.len() / 2;
-        let mut first = block;
-        while half > 0 {
-            for (offset, chunk) in data.chunks_exact_mut(2 * half).enumerate() {
-                let (low, high) = chunk.split_at_mut(half);
-                forward_butterflies(low, high, roots[first + offset], p);
-            }
-            half /= 2;
-            first *= 2;
-        }
+    if data.len() > ITERATIVE_BLOCK {
+        let (low, high) = data.split_at_mut(data.len() / 2);
+        forward_butterflies(low, high, roots[block], p);
+        forward_block(low, 2 * block, roots, p);
+        forward_block(high, 2 * block + 1, roots, p);
         return;
     }
-    let (low, high) = data.split_at_mut(data.len() / 2);
-    forward_butterflies(low, high, roots[block], p);
-    forward_block(low, 2 * block, roots, p);
-    forward_block(high, 2 * block + 1, roots, p);
+    let mut half = data.len() / 2;
+    let mut first = block;
+    while half > 2 {
+        for (offset, chunk) in data.chunks_exact_mut(2 * half).enumerate() {
+            let (low, high) = chunk.split_at_mut(half);
+            forward_butterflies(low, high, roots[first + offset], p);
+        }
+        half /= 2;
+        first *= 2;
+    }
+    // The last two stages together, four points at a time: as blocks of
+    // two, they would be all loop overhead.
+    for (offset, [a, b, c, d]) in data.as_chunks_mut::<4>().0.iter_mut().enumerate() {
+        let block = first + offset;
+        forward_pair(a, c, roots[block], p);
+        forward_pair(b, d, roots[block], p);
+        forward_pair(a, b, roots[2 * block], p);
+        forward_pair(c, d, roots[2 * block + 1], p);
+    }
 }
 
 /// Undoes [`forward_block`], up to a factor of the block's length.
 fn inverse_block(data: &mut [u32], block: usize, roots: &[Twiddle], p: u32) {
-    if data.len() <= ITERATIVE_BLOCK {
-        let stages = data.len().trailing_zeros();
-        let mut half = 1;
-        for stage in (0..stages).rev() {
-            let first = block << stage;
-            for (offset, chunk) in data.chunks_exact_mut(2 * half).enumerate() {
-                let (low, high) = chunk.split_at_mut(half);
-                inverse_butterflies(low, high, roots[first + offset], p);
-            }
-            half *= 2;
-        }
+    if data.len() > ITERATIVE_BLOCK {
+        let (low, high) = data.split_at_mut(data.len() / 2);
+        inverse_block(low, 2 * block, roots, p);
+        inverse_block(high, 2 * block + 1, roots, p);
+        inverse_butterflies(low, high, roots[block], p);
         return;
     }
-    let (low, high) = data.split_at_mut(data.len() / 2);
-    inverse_block(low, 2 * block, roots, p);
-    inverse_block(high, 2 * block + 1, roots, p);
-    inverse_butterflies(low, high, roots[block], p);
+    let stages = data.len().trailing_zeros();
+    let first = block << (stages - 2);
+    for (offset, [a, b, c, d]) in data.as_chunks_mut::<4>().0.iter_mut().enumerate() {
+        let block = first + offset;
+        inverse_pair(a, b, roots[2 * block], p);
+        inverse_pair(c, d, roots[2 * block + 1], p);
+        inverse_pair(a, c, roots[block], p);
+        inverse_pair(b, d, roots[block], p);
+    }
+    let mut half = 4;
+    for stage in (0..stages - 2).rev() {
+        let first = block << stage;
+        for (offset, chunk) in data.chunks_exact_mut(2 * half).enumerate() {
+            let (low, high) = chunk.split_at_mut(half);
+            inverse_butterflies(low, high, roots[first + offset], p);
+        }
+        half *= 2;
+    }
 }
 
 /// Garner's constants: p0⁻¹ mod p1, (p0·p1)⁻¹ mod p2 and p1⁻¹ mod p2.
@@ -468,18 +497,28 @@ impl Garner {
         }
     }
 
-    /// The integer below p0·p1·p2 with the residues `y` (each below its prime).
+    /// The integer below p0·p1·p2 with the residues `y` (each below its
+    /// prime), as `x0 + p0·high` with `x0 < p0` and `high < p1·p2 < 2^62`.
     #[inline(always)]
-    fn combine(&self, [y0, y1, y2]: [u32; 3]) -> u128 {
-        let [p0, p1, p2] = PRIMES.map(|prime| prime.p);
+    fn combine(&self, [y0, y1, y2]: [u32; 3]) -> (u32, u64) {
+        let [_, p1, p2] = PRIMES.map(|prime| prime.p);
         let x0 = y0;
         let x1 = reduce(self.inverse_p0_mod_p1.mul(y1 + p1 - reduce(x0, p1), p1), p1);
         let a = reduce(self.inverse_p0p1_mod_p2.mul(y2 + p2 - x0, p2), p2);
         let b = reduce(self.inverse_p1_mod_p2.mul(x1, p2), p2);
         let x2 = reduce(a + p2 - b, p2);
-        let high = u64::from(x1) + u64::from(p1) * u64::from(x2);
-        u128::from(x0) + u128::from(p0) * u128::from(high)
+        (x0, u64::from(x1) + u64::from(p1) * u64::from(x2))
     }
+}
+
+/// Adds `x0 + p0·high` (from [`Garner::combine`]) to `carry`, returning the
+/// low word and the new carry. Every sum fits 64 bits (the carry stays below
+/// 2^62), so WebAssembly needs no 128-bit arithmetic.
+#[inline(always)]
+fn add_coefficient(carry: u64, (x0, high): (u32, u64)) -> (u32, u64) {
+    let p0 = u64::from(PRIMES[0].p);
+    let low = (carry & 0xFFFF_FFFF) + u64::from(x0) + p0 * (high & 0xFFFF_FFFF);
+    (low as u32, (carry >> 32) + (low >> 32) + p0 * (high >> 32))
 }
 
 /// The words of the integer whose coefficients (times the transform's
@@ -495,19 +534,19 @@ fn carry(residues: &[Vec<u32>; 3], len: usize, cyclic: bool) -> Vec<u32> {
         Twiddle::new(scale as u32, prime.p)
     });
     let mut words = Vec::with_capacity(len + 3);
-    let mut acc = 0u128;
+    let mut acc = 0u64;
     for k in 0..len {
         let residues = std::array::from_fn(|i| {
             reduce(scales[i].mul(residues[i][k], PRIMES[i].p), PRIMES[i].p)
         });
-        acc += garner.combine(residues);
-        words.push(acc as u32);
-        acc >>= 32;
+        let word;
+        (word, acc) = add_coefficient(acc, garner.combine(residues));
+        words.push(word);
     }
     if cyclic {
         while acc != 0 {
             for word in &mut words {
-                acc += u128::from(*word);
+                acc += u64::from(*word);
                 *word = acc as u32;
                 acc >>= 32;
                 if acc == 0 {

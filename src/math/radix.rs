@@ -23,7 +23,7 @@ use num_bigint::BigUint;
 
 use super::multiply::{NTT_THRESHOLD_WORDS, multiply, split_bits, square};
 use super::ntt::{self, Spectrum};
-use super::reciprocal::reciprocal;
+use super::reciprocal::{MAX_SHORTFALL, reciprocal};
 
 /// Digits per chunk: 10^19 is the largest power of ten below 2^64.
 const CHUNK_DIGITS: usize = 19;
@@ -155,8 +155,11 @@ impl Level {
 /// with `b = bits(d)`, `e = b + k` (so 10^k < 2^e) and the reciprocal
 /// `μ = ⌊2^(b+e)/d⌋`, the estimate `⌊⌊x/2^(b−1)⌋·μ/2^(e+1)⌋` is at most two
 /// below the quotient, and never above it, for any `x < d·2^e`
-/// (Brent–Zimmermann §2.4.1). Large divisors keep the transforms of `μ` and
-/// `d`, so each division transforms only the dividend and the quotient.
+/// (Brent–Zimmermann §2.4.1). With μ itself up to `s` =
+/// [`MAX_SHORTFALL`] short, as [`reciprocal`] gives it, the estimate is at
+/// most `2 + s` short, so the remainder is below `(3 + s)·d`. Large divisors
+/// keep the transforms of `μ` and `d`, so each division transforms only the
+/// dividend and the quotient.
 struct FiveDivisor {
     d: BigUint,
     bits: u64,
@@ -181,7 +184,7 @@ impl FiveDivisor {
         let spectra = (ntt::words(&d) >= NTT_THRESHOLD_WORDS).then(|| {
             let top_words = (quotient_bits + 1).div_ceil(32) as usize;
             let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
-            // 3d < 2^(32·len) − 1 as soon as len exceeds d's words.
+            // (3 + s)·d < 2^(32·len) − 1 as soon as len exceeds d's words.
             let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
             DivisorSpectra {
                 reciprocal: Spectrum::new(&reciprocal, product_len),
@@ -212,10 +215,13 @@ impl FiveDivisor {
                 (q, r)
             }
         };
+        let mut corrections = 0;
         while r >= self.d {
             r -= &self.d;
             q += 1u8;
+            corrections += 1;
         }
+        debug_assert!(corrections <= 2 + MAX_SHORTFALL, "Barrett's bound");
         (q, r)
     }
 }
