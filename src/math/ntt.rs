@@ -227,11 +227,7 @@ impl Spectrum {
     pub fn new(x: &BigUint, len: usize) -> Self {
         debug_assert!(words(x) <= len && transform_len(len) == len);
         ROOTS.with_borrow_mut(|roots| {
-            let residues = std::array::from_fn(|i| {
-                let mut residue = load(x, len, PRIMES[i].p);
-                forward(&mut residue, &mut roots[i], PRIMES[i]);
-                residue
-            });
+            let residues = std::array::from_fn(|i| transformed(x, len, &mut roots[i], PRIMES[i]));
             Spectrum { len, residues }
         })
     }
@@ -270,17 +266,10 @@ pub fn multiply(x: &BigUint, y: &BigUint) -> BigUint {
 /// `x²` by transform: two transforms per prime instead of three.
 pub fn square(x: &BigUint) -> BigUint {
     let len = transform_len(2 * words(x));
-    let residues = ROOTS.with_borrow_mut(|roots| {
-        std::array::from_fn(|i| {
-            let prime = PRIMES[i];
-            let mut residue = load(x, len, prime.p);
-            forward(&mut residue, &mut roots[i], prime);
-            for value in &mut residue {
-                *value = mul_montgomery(reduce(*value, prime.p), *value, prime);
-            }
-            inverse(&mut residue, &mut roots[i], prime);
-            residue
-        })
+    let residues = convolve_with(x, len, |_, prime, residue| {
+        for value in residue {
+            *value = mul_montgomery(reduce(*value, prime.p), *value, prime);
+        }
     });
     BigUint::new(carry(&residues, len, false))
 }
@@ -288,19 +277,35 @@ pub fn square(x: &BigUint) -> BigUint {
 /// The residues of `x·y` (times the transform's scale), `y` given by its
 /// spectrum.
 fn convolve(x: &BigUint, spectrum: &Spectrum) -> [Vec<u32>; 3] {
-    let len = spectrum.len;
+    convolve_with(x, spectrum.len, |i, prime, residue| {
+        for (value, other) in residue.iter_mut().zip(&spectrum.residues[i]) {
+            *value = mul_montgomery(reduce(*other, prime.p), *value, prime);
+        }
+    })
+}
+
+/// For each prime `i`: transforms `x` at `len` points, lets `pointwise`
+/// combine the result in place, and transforms it back.
+fn convolve_with(
+    x: &BigUint,
+    len: usize,
+    pointwise: impl Fn(usize, Prime, &mut [u32]),
+) -> [Vec<u32>; 3] {
     ROOTS.with_borrow_mut(|roots| {
         std::array::from_fn(|i| {
-            let prime = PRIMES[i];
-            let mut residue = load(x, len, prime.p);
-            forward(&mut residue, &mut roots[i], prime);
-            for (value, other) in residue.iter_mut().zip(&spectrum.residues[i]) {
-                *value = mul_montgomery(reduce(*other, prime.p), *value, prime);
-            }
-            inverse(&mut residue, &mut roots[i], prime);
+            let mut residue = transformed(x, len, &mut roots[i], PRIMES[i]);
+            pointwise(i, PRIMES[i], &mut residue);
+            inverse(&mut residue, &mut roots[i], PRIMES[i]);
             residue
         })
     })
+}
+
+/// The transform of `x` modulo one prime, at `len` points.
+fn transformed(x: &BigUint, len: usize, roots: &mut RootTable, prime: Prime) -> Vec<u32> {
+    let mut residue = load(x, len, prime.p);
+    forward(&mut residue, roots, prime);
+    residue
 }
 
 /// The 32-bit words of `x` modulo `p`, zero-padded to `len` or, beyond
@@ -544,19 +549,7 @@ fn carry(residues: &[Vec<u32>; 3], len: usize, cyclic: bool) -> Vec<u32> {
         words.push(word);
     }
     if cyclic {
-        while acc != 0 {
-            for word in &mut words {
-                acc += u64::from(*word);
-                *word = acc as u32;
-                acc >>= 32;
-                if acc == 0 {
-                    break;
-                }
-            }
-        }
-        if words.iter().all(|&word| word == u32::MAX) {
-            words.fill(0);
-        }
+        wrap_around(&mut words, acc);
     } else {
         while acc != 0 {
             words.push(acc as u32);
@@ -580,12 +573,20 @@ fn fold(x: &BigUint, len: usize) -> Vec<u32> {
         *word = acc as u32;
         acc >>= 32;
     }
-    while acc != 0 {
-        for word in &mut words {
-            acc += u64::from(*word);
-            *word = acc as u32;
-            acc >>= 32;
-            if acc == 0 {
+    wrap_around(&mut words, acc);
+    words
+}
+
+/// Adds `carry·2^(32·len)` to the `len` words modulo 2^(32·len) − 1, where
+/// 2^(32·len) ≡ 1, so the carry re-enters at the bottom; then makes the
+/// result canonical (all ones, the other form of zero, becomes zero).
+fn wrap_around(words: &mut [u32], mut carry: u64) {
+    while carry != 0 {
+        for word in words.iter_mut() {
+            carry += u64::from(*word);
+            *word = carry as u32;
+            carry >>= 32;
+            if carry == 0 {
                 break;
             }
         }
@@ -593,7 +594,6 @@ fn fold(x: &BigUint, len: usize) -> Vec<u32> {
     if words.iter().all(|&word| word == u32::MAX) {
         words.fill(0);
     }
-    words
 }
 
 /// `a ← (a − b) mod (2^(32·len) − 1)` for canonical `a` and `b` of `len`
