@@ -213,8 +213,17 @@ pub fn words(x: &BigUint) -> usize {
     x.bits().div_ceil(32) as usize
 }
 
+/// The factor that makes a pointwise product come out of the inverse
+/// transform as the true coefficient: 2^32 (Montgomery's product divides by
+/// it) over the transform's factor [`full_len`].
+fn scale(len: usize, prime: Prime) -> Twiddle {
+    let inverse_len = inverse_mod(full_len(len) as u32 % prime.p, prime.p);
+    let scale = u64::from(inverse_len) * u64::from(prime.r) % u64::from(prime.p);
+    Twiddle::new(scale as u32, prime.p)
+}
+
 /// An integer transformed for one length: its residues modulo each prime,
-/// transformed. Keeping it saves one transform per product when the same
+/// transformed and multiplied by [`scale`], each below its prime. Keeping it saves one transform per product when the same
 /// factor is used many times (the powers of ten of a radix conversion).
 pub struct Spectrum {
     len: usize,
@@ -227,7 +236,16 @@ impl Spectrum {
     pub fn new(x: &BigUint, len: usize) -> Self {
         debug_assert!(words(x) <= len && transform_len(len) == len);
         ROOTS.with_borrow_mut(|roots| {
-            let residues = std::array::from_fn(|i| transformed(x, len, &mut roots[i], PRIMES[i]));
+            // Scaled once here, so products with it need no scaling.
+            let residues = std::array::from_fn(|i| {
+                let prime = PRIMES[i];
+                let scale = scale(len, prime);
+                let mut residue = transformed(x, len, &mut roots[i], prime);
+                for value in &mut residue {
+                    *value = reduce(scale.mul(*value, prime.p), prime.p);
+                }
+                residue
+            });
             Spectrum { len, residues }
         })
     }
@@ -235,8 +253,7 @@ impl Spectrum {
     /// `x·y`, where `y` is the integer of this spectrum; the product must
     /// fit in [`Spectrum::len`] words.
     pub fn multiply(&self, x: &BigUint) -> BigUint {
-        let words = convolve(x, self);
-        BigUint::new(carry(&words, self.len, false))
+        BigUint::new(carry(convolve(x, self), false))
     }
 
     /// `x − q·y` for `y` the integer of this spectrum, when the caller knows
@@ -248,7 +265,7 @@ impl Spectrum {
     /// power-of-two lengths are cyclic.
     pub fn subtract_product(&self, x: &BigUint, q: &BigUint) -> BigUint {
         debug_assert!(self.len.is_power_of_two() && words(q) <= 2 * self.len);
-        let product = carry(&convolve(q, self), self.len, true);
+        let product = carry(convolve(q, self), true);
         let mut folded = fold(x, self.len);
         subtract_cyclic(&mut folded, &product);
         BigUint::new(folded)
@@ -267,19 +284,20 @@ pub fn multiply(x: &BigUint, y: &BigUint) -> BigUint {
 pub fn square(x: &BigUint) -> BigUint {
     let len = transform_len(2 * words(x));
     let residues = convolve_with(x, len, |_, prime, residue| {
+        let scale = scale(len, prime);
         for value in residue {
-            *value = mul_montgomery(reduce(*value, prime.p), *value, prime);
+            let square = mul_montgomery(reduce(*value, prime.p), *value, prime);
+            *value = scale.mul(square, prime.p);
         }
     });
-    BigUint::new(carry(&residues, len, false))
+    BigUint::new(carry(residues, false))
 }
 
-/// The residues of `x·y` (times the transform's scale), `y` given by its
-/// spectrum.
+/// The residues of `x·y`, `y` given by its (scaled) spectrum.
 fn convolve(x: &BigUint, spectrum: &Spectrum) -> [Vec<u32>; 3] {
     convolve_with(x, spectrum.len, |i, prime, residue| {
         for (value, other) in residue.iter_mut().zip(&spectrum.residues[i]) {
-            *value = mul_montgomery(reduce(*other, prime.p), *value, prime);
+            *value = mul_montgomery(*other, *value, prime);
         }
     })
 }
@@ -516,37 +534,37 @@ impl Garner {
     }
 }
 
-/// Adds `x0 + p0·high` (from [`Garner::combine`]) to `carry`, returning the
-/// low word and the new carry. Every sum fits 64 bits (the carry stays below
-/// 2^62), so WebAssembly needs no 128-bit arithmetic.
+/// Adds `x0 + p0·high` (from [`Garner::combine`], `high` given as its low
+/// and high words) to `carry`, returning the low word and the new carry.
+/// Every sum fits 64 bits (the carry stays below 2^62), so WebAssembly needs
+/// no 128-bit arithmetic.
 #[inline(always)]
-fn add_coefficient(carry: u64, (x0, high): (u32, u64)) -> (u32, u64) {
+fn add_coefficient(carry: u64, x0: u32, high_low: u32, high_high: u32) -> (u32, u64) {
     let p0 = u64::from(PRIMES[0].p);
-    let low = (carry & 0xFFFF_FFFF) + u64::from(x0) + p0 * (high & 0xFFFF_FFFF);
-    (low as u32, (carry >> 32) + (low >> 32) + p0 * (high >> 32))
+    let low = (carry & 0xFFFF_FFFF) + u64::from(x0) + p0 * u64::from(high_low);
+    (
+        low as u32,
+        (carry >> 32) + (low >> 32) + p0 * u64::from(high_high),
+    )
 }
 
-/// The words of the integer whose coefficients (times the transform's
-/// scale) have the residues `residues`: CRT, scaling and carries in one
-/// pass. With `cyclic`, the carry out of the top wraps around to the bottom
-/// (the value modulo 2^(32·len) − 1) and the result has exactly `len` words.
-fn carry(residues: &[Vec<u32>; 3], len: usize, cyclic: bool) -> Vec<u32> {
+/// The words of the integer whose coefficients have the residues
+/// `residues`, reusing the first residue vector for them. Garner's step,
+/// independent per coefficient (so it vectorizes), runs first; the carries,
+/// a serial chain, follow. With `cyclic`, the carry out of the top wraps
+/// around to the bottom (the value modulo 2^(32·len) − 1) and the result
+/// has exactly `len` words.
+fn carry(residues: [Vec<u32>; 3], cyclic: bool) -> Vec<u32> {
     let garner = Garner::new();
-    // Undo the transform's factor and Montgomery's 2^−32 at once.
-    let scales = PRIMES.map(|prime| {
-        let inverse_len = inverse_mod(full_len(len) as u32 % prime.p, prime.p);
-        let scale = u64::from(inverse_len) * u64::from(prime.r) % u64::from(prime.p);
-        Twiddle::new(scale as u32, prime.p)
-    });
-    let mut words = Vec::with_capacity(len + 3);
+    let [mut words, mut high_low, mut high_high] = residues;
+    let [p0, p1, p2] = PRIMES.map(|prime| prime.p);
+    for ((y0, y1), y2) in words.iter_mut().zip(&mut high_low).zip(&mut high_high) {
+        let (x0, high) = garner.combine([reduce(*y0, p0), reduce(*y1, p1), reduce(*y2, p2)]);
+        (*y0, *y1, *y2) = (x0, high as u32, (high >> 32) as u32);
+    }
     let mut acc = 0u64;
-    for k in 0..len {
-        let residues = std::array::from_fn(|i| {
-            reduce(scales[i].mul(residues[i][k], PRIMES[i].p), PRIMES[i].p)
-        });
-        let word;
-        (word, acc) = add_coefficient(acc, garner.combine(residues));
-        words.push(word);
+    for ((word, &low), &high) in words.iter_mut().zip(&high_low).zip(&high_high) {
+        (*word, acc) = add_coefficient(acc, *word, low, high);
     }
     if cyclic {
         wrap_around(&mut words, acc);
