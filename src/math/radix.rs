@@ -9,6 +9,7 @@
 //! computed once and shared. A division then costs two products: Barrett's
 //! quotient estimate and the remainder, the latter modulo 2^(32·len) − 1
 //! (a half-length cyclic convolution), since only the low words are unknown.
+//! Powers below the transform threshold use `num-bigint`'s division.
 //!
 //! 10^k = 5^k·2^k: dividing by 10^k is a shift by k bits and a division by
 //! 5^k, 30% shorter. Nodes of at most [`LEAF_CHUNKS`] chunks of 19 digits
@@ -20,8 +21,9 @@
 //! O(M(n) log n) for an n-word number, M the cost of a product.
 
 use num_bigint::BigUint;
+use num_integer::Integer;
 
-use super::multiply::{NTT_THRESHOLD_WORDS, multiply, split_bits, square};
+use super::multiply::{NTT_THRESHOLD_WORDS, split_bits, square};
 use super::ntt::{self, Spectrum};
 use super::reciprocal::{MAX_SHORTFALL, reciprocal};
 
@@ -153,70 +155,71 @@ impl Level {
     }
 }
 
-/// Division by `d = 5^k` with quotients below 10^k, by Barrett's method:
-/// with `b = bits(d)`, `e = b + k` (so 10^k < 2^e) and the reciprocal
+/// Division by `d = 5^k`, for quotients below 10^k.
+enum FiveDivisor {
+    /// Below the transform threshold: `num-bigint`'s division (schoolbook,
+    /// then Burnikel–Ziegler) costs about one product of the divisor's
+    /// size, where Barrett's method costs two. Inside wasmtime this makes
+    /// n = 10^5 about 6% faster.
+    Small(BigUint),
+    /// From the transform threshold on.
+    Large(Barrett),
+}
+
+/// Barrett's division by `d = 5^k` with quotients below 10^k: with
+/// `b = bits(d)`, `e = b + k` (so 10^k < 2^e) and the reciprocal
 /// `μ = ⌊2^(b+e)/d⌋`, the estimate `⌊⌊x/2^(b−1)⌋·μ/2^(e+1)⌋` is at most two
 /// below the quotient, and never above it, for any `x < d·2^e`
 /// (Brent–Zimmermann §2.4.1). With μ itself up to `s` =
 /// [`MAX_SHORTFALL`] short, as [`reciprocal`] gives it, the estimate is at
-/// most `2 + s` short, so the remainder is below `(3 + s)·d`. Large divisors
-/// keep the transforms of `μ` and `d`, so each division transforms only the
-/// dividend and the quotient.
-struct FiveDivisor {
+/// most `2 + s` short, so the remainder is below `(3 + s)·d`. The
+/// transforms of `μ` and `d` are kept, so each division transforms only
+/// the dividend and the quotient.
+struct Barrett {
     d: BigUint,
     bits: u64,
     quotient_bits: u64,
-    reciprocal: BigUint,
-    spectra: Option<DivisorSpectra>,
-}
-
-/// The transforms of a large divisor and its reciprocal.
-struct DivisorSpectra {
     /// μ, long enough for the product with the top of a dividend.
     reciprocal: Spectrum,
-    /// d, cyclic and just long enough for a remainder below 3d.
+    /// d, cyclic and just long enough for a remainder below (3 + s)·d.
     divisor: Spectrum,
 }
 
 impl FiveDivisor {
     fn new(d: BigUint, exponent: u64) -> Self {
+        if ntt::words(&d) < NTT_THRESHOLD_WORDS {
+            return FiveDivisor::Small(d);
+        }
         let bits = d.bits();
         let quotient_bits = bits + exponent;
         let reciprocal = reciprocal(&d, quotient_bits);
-        let spectra = (ntt::words(&d) >= NTT_THRESHOLD_WORDS).then(|| {
-            let top_words = (quotient_bits + 1).div_ceil(32) as usize;
-            let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
-            // (3 + s)·d < 2^(32·len) − 1 as soon as len exceeds d's words.
-            let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
-            DivisorSpectra {
-                reciprocal: Spectrum::new(&reciprocal, product_len),
-                divisor: Spectrum::new(&d, cyclic_len),
-            }
-        });
-        FiveDivisor {
+        let top_words = (quotient_bits + 1).div_ceil(32) as usize;
+        let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
+        // (3 + s)·d < 2^(32·len) − 1 as soon as len exceeds d's words.
+        let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
+        FiveDivisor::Large(Barrett {
+            reciprocal: Spectrum::new(&reciprocal, product_len),
+            divisor: Spectrum::new(&d, cyclic_len),
             d,
             bits,
             quotient_bits,
-            reciprocal,
-            spectra,
-        }
+        })
     }
 
-    /// `(x / d, x mod d)` for `x < d·2^e`.
+    /// `(x / d, x mod d)` for `x < d·10^k`.
+    fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
+        match self {
+            FiveDivisor::Small(d) => x.div_rem(d),
+            FiveDivisor::Large(barrett) => barrett.divide(x),
+        }
+    }
+}
+
+impl Barrett {
     fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
         let top = x >> (self.bits - 1);
-        let (mut q, mut r) = match &self.spectra {
-            Some(spectra) => {
-                let q = spectra.reciprocal.multiply(&top) >> (self.quotient_bits + 1);
-                let r = spectra.divisor.subtract_product(x, &q);
-                (q, r)
-            }
-            None => {
-                let q = multiply(&top, &self.reciprocal) >> (self.quotient_bits + 1);
-                let r = x - multiply(&q, &self.d);
-                (q, r)
-            }
-        };
+        let mut q = self.reciprocal.multiply(&top) >> (self.quotient_bits + 1);
+        let mut r = self.divisor.subtract_product(x, &q);
         let mut corrections = 0;
         while r >= self.d {
             r -= &self.d;
