@@ -67,7 +67,7 @@ pub fn write_decimal(x: &BigUint, out: &mut Vec<u8>) {
     out.reserve(max_digits);
     let chunks = max_digits.div_ceil(CHUNK_DIGITS).max(1);
     let ladder = Ladder::new(chunks);
-    ladder.write_leading(x, 0, chunks, out);
+    ladder.write(x, 0, chunks, true, out);
 }
 
 /// `x` in decimal, with no leading zero.
@@ -127,34 +127,22 @@ impl Ladder {
         Ladder { levels }
     }
 
-    /// Writes `x < 10^(19·width)`, a node at `level`, without leading zeros.
-    fn write_leading(&self, x: &BigUint, level: usize, width: usize, out: &mut Vec<u8>) {
+    /// Writes `x < 10^(19·width)`, a node at `level`: as exactly
+    /// `19·width` digits, or without leading zeros if it is `leading` (the
+    /// left edge of the tree).
+    fn write(&self, x: &BigUint, level: usize, width: usize, leading: bool, out: &mut Vec<u8>) {
         let Some(rung) = self.levels.get(level) else {
-            return write_leaf(x, width, false, out);
+            return write_leaf(x, width, !leading, out);
         };
         if width <= rung.chunks {
-            return self.write_leading(x, level + 1, width, out);
+            return self.write(x, level + 1, width, leading, out);
         }
         let (q, r) = rung.divide(x);
-        if q == BigUint::ZERO {
-            self.write_leading(&r, level + 1, rung.chunks, out);
-        } else {
-            self.write_leading(&q, level + 1, width - rung.chunks, out);
-            self.write_padded(&r, level + 1, rung.chunks, out);
+        if leading && q == BigUint::ZERO {
+            return self.write(&r, level + 1, rung.chunks, true, out);
         }
-    }
-
-    /// Writes `x < 10^(19·width)` as exactly `19·width` digits.
-    fn write_padded(&self, x: &BigUint, level: usize, width: usize, out: &mut Vec<u8>) {
-        let Some(rung) = self.levels.get(level) else {
-            return write_leaf(x, width, true, out);
-        };
-        if width <= rung.chunks {
-            return self.write_padded(x, level + 1, width, out);
-        }
-        let (q, r) = rung.divide(x);
-        self.write_padded(&q, level + 1, width - rung.chunks, out);
-        self.write_padded(&r, level + 1, rung.chunks, out);
+        self.write(&q, level + 1, width - rung.chunks, leading, out);
+        self.write(&r, level + 1, rung.chunks, false, out);
     }
 }
 
