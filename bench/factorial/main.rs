@@ -1,0 +1,195 @@
+//! The benchmark of issue 4: `n!` with all its decimal digits for
+//! n = 10^3 … 10^6, by this project natively and inside wasmtime, by CPython
+//! and by GMP, in one run on one machine.
+//!
+//! `cargo bench --bench factorial` builds the component, installs `gmpy2` in
+//! the project's venv, checks every result against GMP's digits, prints the
+//! table with its ratios and writes `bench/results/factorial.csv` and
+//! `bench/results/factorial.svg` (see `bench/README.md`).
+
+mod plot;
+mod reference;
+mod wasm;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, ensure};
+
+/// The sizes of issue 4.
+const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
+/// CPython's `str` of an int is quadratic: about 5 s at 10^5 and many
+/// minutes at 10^6, so it is skipped above this.
+const CPYTHON_MAX_N: u64 = 100_000;
+
+/// Every time is the best of this many runs (one run above 10^5 for the
+/// slow CPython, see `factorial_gmp.py`).
+const RUNS: usize = 5;
+
+/// One row of the table.
+struct Row {
+    n: u64,
+    digits: usize,
+    native: Duration,
+    wasm: Duration,
+    cpython: Option<Duration>,
+    gmp: Duration,
+}
+
+fn main() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let component = wasm::build_component(root)?;
+    let reference = reference::measure(root, CPYTHON_MAX_N, &SIZES)?;
+    let mut library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
+
+    let mut rows = Vec::new();
+    for (&n, reference) in SIZES.iter().zip(&reference) {
+        let (native, digits) = best_of(|| {
+            let mut out = Vec::new();
+            factorial::math::write_factorial_decimal(n, &mut out);
+            out
+        });
+        ensure!(
+            digits == reference.digits.as_bytes(),
+            "{n}! differs from GMP's natively"
+        );
+        let wasm = library.best_call(n, RUNS, &reference.digits)?;
+        rows.push(Row {
+            n,
+            digits: digits.len(),
+            native,
+            wasm,
+            cpython: reference.cpython,
+            gmp: reference.gmp,
+        });
+        eprintln!("measured n = {n}");
+    }
+
+    print!("{}", table(&rows));
+    let results = root.join("bench/results");
+    std::fs::create_dir_all(&results)?;
+    std::fs::write(results.join("factorial.csv"), csv(&rows))?;
+    std::fs::write(
+        results.join("factorial.svg"),
+        plot::svg(&plot_series(&rows)),
+    )?;
+    println!("wrote {}", display(&results));
+    Ok(())
+}
+
+/// The best time of [`RUNS`] runs of `run`, and its last result.
+fn best_of<T>(mut run: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut result = None;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let value = run();
+        best = best.min(start.elapsed());
+        result = Some(value);
+    }
+    (best, result.expect("RUNS > 0"))
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// The table, with the ratios of issue 4: wasm/GMP, CPython/wasm, and the
+/// growth from each n to the next.
+fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>9} {:>9} {:>11} {:>11} {:>12} {:>10} {:>9} {:>12} {:>12}",
+        "n",
+        "digits",
+        "native ms",
+        "wasm ms",
+        "CPython ms",
+        "GMP ms",
+        "wasm/GMP",
+        "CPython/wasm",
+        "wasm growth"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let cpython = row
+            .cpython
+            .map_or("skipped".into(), |t| format!("{:.2}", ms(t)));
+        let speedup = row
+            .cpython
+            .map_or("-".into(), |t| format!("{:.0}x", ratio(t, row.wasm)));
+        let growth = i.checked_sub(1).map_or("-".into(), |previous| {
+            format!("{:.1}x", ratio(row.wasm, rows[previous].wasm))
+        });
+        let _ = writeln!(
+            out,
+            "{:>9} {:>9} {:>11.2} {:>11.2} {:>12} {:>10.2} {:>8.2}x {:>12} {:>12}",
+            row.n,
+            row.digits,
+            ms(row.native),
+            ms(row.wasm),
+            cpython,
+            ms(row.gmp),
+            ratio(row.wasm, row.gmp),
+            speedup,
+            growth
+        );
+    }
+    out
+}
+
+fn csv(rows: &[Row]) -> String {
+    let mut out = String::from("n,digits,native_s,wasm_s,cpython_s,gmp_s\n");
+    for row in rows {
+        let cpython = row
+            .cpython
+            .map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
+        let _ = writeln!(
+            out,
+            "{},{},{:.6},{:.6},{},{:.6}",
+            row.n,
+            row.digits,
+            row.native.as_secs_f64(),
+            row.wasm.as_secs_f64(),
+            cpython,
+            row.gmp.as_secs_f64()
+        );
+    }
+    out
+}
+
+fn plot_series(rows: &[Row]) -> Vec<plot::Series> {
+    let series = |name, color, time: &dyn Fn(&Row) -> Option<Duration>| plot::Series {
+        name,
+        color,
+        points: rows
+            .iter()
+            .filter_map(|row| time(row).map(|t| (row.n as f64, t.as_secs_f64())))
+            .collect(),
+    };
+    vec![
+        series("this project, native", "#1f77b4", &|row| Some(row.native)),
+        series("this project, wasmtime", "#d62728", &|row| Some(row.wasm)),
+        series("GMP (gmpy2)", "#2ca02c", &|row| Some(row.gmp)),
+        series("CPython str(math.factorial(n))", "#7f7f7f", &|row| {
+            row.cpython
+        }),
+    ]
+}
+
+/// A path relative to the working directory when it is below it.
+fn display(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from));
+    relative
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}

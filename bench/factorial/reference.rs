@@ -1,0 +1,106 @@
+//! CPython and GMP, timed by `bench/factorial_gmp.py` in the project's venv
+//! (`.venv`, or `$VENV`), which this module creates and fills with `gmpy2`
+//! from PyPI on first use.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+
+/// The `gmpy2` release measured (GMP 6.3 inside its wheels).
+const GMPY2: &str = "gmpy2==2.2.1";
+
+/// What the reference implementations measured for one n.
+pub struct Reference {
+    /// GMP's digits of n!, which every other result must equal.
+    pub digits: String,
+    pub gmp: Duration,
+    /// `None` when skipped (n above the CPython limit).
+    pub cpython: Option<Duration>,
+}
+
+/// Runs `factorial_gmp.py` for `sizes`, creating the venv when it is
+/// missing.
+pub fn measure(root: &Path, cpython_max_n: u64, sizes: &[u64]) -> Result<Vec<Reference>> {
+    let (python, digits_dir) = venv(root)?;
+    eprintln!("timing CPython (up to n = {cpython_max_n}) and GMP");
+    let output = Command::new(&python)
+        .arg(root.join("bench/factorial_gmp.py"))
+        .arg(&digits_dir)
+        .arg(cpython_max_n.to_string())
+        .args(sizes.iter().map(u64::to_string))
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    ensure!(
+        output.status.success(),
+        "factorial_gmp.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let references = String::from_utf8(output.stdout)?
+        .lines()
+        .map(|line| parse_line(line, &digits_dir))
+        .collect::<Result<Vec<_>>>()?;
+    ensure!(
+        references.len() == sizes.len(),
+        "factorial_gmp.py skipped a size"
+    );
+    Ok(references)
+}
+
+/// `n,digits,gmp_seconds,cpython_seconds`, the last possibly empty, with
+/// the digits read from `digits_dir/n.txt`.
+fn parse_line(line: &str, digits_dir: &Path) -> Result<Reference> {
+    let fields: Vec<&str> = line.split(',').collect();
+    let [n, count, gmp, cpython] = fields[..] else {
+        bail!("unexpected line from factorial_gmp.py: {line:?}");
+    };
+    let digits = std::fs::read_to_string(digits_dir.join(format!("{n}.txt")))?;
+    ensure!(
+        digits.len() == count.parse::<usize>()?,
+        "GMP's digits of {n}! are cut"
+    );
+    let seconds = |field: &str| -> Result<Duration> { Ok(Duration::from_secs_f64(field.parse()?)) };
+    Ok(Reference {
+        digits,
+        gmp: seconds(gmp)?,
+        cpython: (!cpython.is_empty())
+            .then(|| seconds(cpython))
+            .transpose()?,
+    })
+}
+
+/// The venv's Python, with `gmpy2` installed, and a directory for GMP's
+/// digits in the target directory.
+fn venv(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let venv = std::env::var_os("VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv"));
+    let python = venv.join("bin/python");
+    if !python.is_file() {
+        eprintln!("creating {}", venv.display());
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let has_gmpy2 = Command::new(&python)
+        .args(["-c", "import gmpy2"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !has_gmpy2 {
+        eprintln!("installing {GMPY2}");
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", GMPY2]))?;
+    }
+    let digits_dir = target.join("bench-digits");
+    std::fs::create_dir_all(&digits_dir)?;
+    Ok((python, digits_dir))
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    ensure!(status.success(), "{command:?} failed: {status}");
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! The component inside wasmtime, called through its typed export
+//! `factorial:api/compute`, as an embedder would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, ensure};
+use factorial_runner::host::{GuestSettings, Host};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "library",
+    with: { "wasi:cli/environment": wasmtime_wasi::p2::bindings::cli::environment },
+});
+
+/// Builds the component in release mode, as the runner serves it, and
+/// returns its path. It goes to its own target directory below the usual
+/// one, so that another build sharing `CARGO_TARGET_DIR` (another worktree)
+/// cannot swap the measured component between build and load.
+pub fn build_component(root: &Path) -> Result<PathBuf> {
+    eprintln!("building the component");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("bench-component");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "factorial",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root)
+        .status()
+        .context("starting cargo")?;
+    ensure!(status.success(), "building the component failed: {status}");
+    Ok(target.join("wasm32-wasip2/release/factorial.wasm"))
+}
+
+/// The compiled component and what instantiating it needs.
+pub struct Embedding {
+    engine: Engine,
+    component: Component,
+    linker: Linker<Host>,
+    settings: GuestSettings,
+}
+
+impl Embedding {
+    /// Compiles the component once; `max_number` becomes its
+    /// `FACTORIAL_MAX_NUMBER`.
+    pub fn load(path: &Path, max_number: u64) -> Result<Self> {
+        let engine = Engine::default();
+        let component = Component::from_file(&engine, path)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("loading {}", path.display()))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // The component imports `wasi:http/types` for its handler.
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let settings = GuestSettings {
+            env: vec![("FACTORIAL_MAX_NUMBER".into(), max_number.to_string())],
+            body_chunk_size: 64 * 1024,
+            memory_limit: usize::MAX,
+        };
+        Ok(Embedding {
+            engine,
+            component,
+            linker,
+            settings,
+        })
+    }
+
+    /// The best time of `runs` calls of `factorial(n)`, each on a fresh
+    /// instance created beforehand (as each request gets one), checking
+    /// that every call returns `expected`.
+    pub fn best_call(&mut self, n: u64, runs: usize, expected: &str) -> Result<Duration> {
+        let mut best = Duration::MAX;
+        for _ in 0..runs {
+            let mut store = Store::new(&self.engine, Host::new(&self.settings));
+            let library = Library::instantiate(&mut store, &self.component, &self.linker)?;
+            let compute = library.factorial_api_compute();
+            let start = Instant::now();
+            let result = compute.call_factorial(&mut store, n)?;
+            best = best.min(start.elapsed());
+            let text = result.map_err(|error| anyhow!("factorial({n}) failed: {error:?}"))?;
+            ensure!(text == expected, "{n}! differs from GMP's inside wasmtime");
+        }
+        Ok(best)
+    }
+}
