@@ -31,7 +31,7 @@ pub fn multiply(x: &BigUint, y: &BigUint) -> BigUint {
         return x * y;
     }
     if x_words + y_words > ntt::MAX_PRODUCT_WORDS {
-        // Beyond the longest transform (about 10^8!): split the longer
+        // Beyond the longest transform (about (4.5·10^7)!): split the longer
         // operand and add the two products.
         let (long, short) = if x_words >= y_words { (x, y) } else { (y, x) };
         let cut = 32 * (x_words.max(y_words) as u64 / 2);

@@ -1,7 +1,8 @@
 //! Multiplication of large integers by number-theoretic transform (NTT).
 //!
-//! `num-bigint` stops at Toom-3, O(n^1.47); from a few thousand words a
-//! convolution by transform, O(n log n), wins. The operands are cut into
+//! `num-bigint` stops at Toom-3, O(n^1.47); from a few hundred words (on
+//! wasm32) or a few thousand (natively), a convolution by transform,
+//! O(n log n), wins. The operands are cut into
 //! 32-bit coefficients and convolved modulo three primes just below 2^31,
 //! whose product (about 2^92.6) exceeds every coefficient of the product
 //! (fewer than 2^24 terms of at most 2^64 each), so the Chinese remainder
@@ -27,7 +28,7 @@ use std::cell::RefCell;
 use num_bigint::BigUint;
 
 /// Every prime has a 2^25-th root of unity, so transforms have at most 2^25
-/// points: products of up to 2^25 words (2^30 bits, about 10^8!).
+/// points: products of up to 2^25 words (2^30 bits, about (4.5·10^7)!).
 const MAX_LOG_LEN: u32 = 25;
 
 /// The longest product, in 32-bit words, that one transform computes.
@@ -37,8 +38,9 @@ pub const MAX_PRODUCT_WORDS: usize = 1 << MAX_LOG_LEN;
 /// recursively: 1024 words per prime fit in the L1 cache with room to spare.
 const ITERATIVE_BLOCK: usize = 1024;
 
-/// The shortest transform. Shorter products are far below the threshold at
-/// which [`super::multiply`] uses transforms at all.
+/// The shortest transform: 16 points keep the last two stages (four points
+/// at a time) whole; products this short are far below every threshold at
+/// which transforms are used.
 const MIN_LEN: usize = 16;
 
 /// A prime p < 2^31 with p ≡ 1 (mod 3·2^25), and its constants.
@@ -274,6 +276,10 @@ impl Spectrum {
 
 /// `x·y` by transform; the product must have at most [`MAX_PRODUCT_WORDS`]
 /// words.
+///
+/// # Worst-case complexity
+/// O(n log n) word operations for an n-word product: three transforms of
+/// at most 4n/3 points per prime, and linear loading and carries.
 pub fn multiply(x: &BigUint, y: &BigUint) -> BigUint {
     let len = transform_len(words(x) + words(y));
     let spectrum = Spectrum::new(y, len);
