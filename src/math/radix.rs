@@ -25,7 +25,7 @@ use num_integer::Integer;
 
 use super::multiply::{split_bits, square};
 use super::ntt::{self, Spectrum};
-use super::reciprocal::{MAX_SHORTFALL, reciprocal};
+use super::reciprocal::{MAX_SHORTFALL, reciprocal, reciprocal_of_square};
 
 /// From this many 32-bit words in the divisor, Barrett's division with
 /// cached transforms beats `num-bigint`'s. As for products (see
@@ -103,24 +103,30 @@ impl Ladder {
             counts.push(count);
         }
         // Each power from the one below: c_i is 2·c_(i+1) or one less, so
-        // 5^(19·c_i) is a square, divided by 5^19 in the odd case.
+        // 5^(19·c_i) is a square, divided by 5^19 in the odd case; so is
+        // its reciprocal a square, of the one below.
         let mut levels: Vec<Level> = Vec::with_capacity(counts.len());
         let mut power = BigUint::ZERO;
-        let mut below = 0;
         for &chunks in counts.iter().rev() {
             let exponent = (CHUNK_DIGITS * chunks) as u64;
-            power = if below == 0 {
-                BigUint::from(5u8).pow(exponent as u32)
-            } else if chunks == 2 * below {
-                square(&power)
-            } else {
-                square(&power) / 5u64.pow(CHUNK_DIGITS as u32)
+            let (divisor, factor) = match levels.last() {
+                None => (BigUint::from(5u8).pow(exponent as u32), 1),
+                Some(below) if chunks == 2 * below.chunks => (square(&power), 1),
+                Some(_) => {
+                    let factor = 5u64.pow(CHUNK_DIGITS as u32);
+                    (square(&power) / factor, factor)
+                }
             };
-            below = chunks;
+            power = divisor;
+            let root = levels
+                .last()
+                .and_then(|below| below.divisor.barrett())
+                .map(|barrett| (barrett, factor));
+            let divisor = FiveDivisor::new(power.clone(), exponent, root);
             levels.push(Level {
                 chunks,
                 exponent,
-                divisor: FiveDivisor::new(power.clone(), exponent),
+                divisor,
             });
         }
         levels.reverse();
@@ -170,39 +176,62 @@ enum FiveDivisor {
 /// `b = bits(d)`, `e = b + k` (so 10^k < 2^e) and the reciprocal
 /// `μ = ⌊2^(b+e)/d⌋`, the estimate `⌊⌊x/2^(b−1)⌋·μ/2^(e+1)⌋` is at most two
 /// below the quotient, and never above it, for any `x < d·2^e`
-/// (Brent–Zimmermann §2.4.1). With μ itself up to `s` =
-/// [`MAX_SHORTFALL`] short, as [`reciprocal`] gives it, the estimate is at
-/// most `2 + s` short, so the remainder is below `(3 + s)·d`. The
-/// transforms of `μ` and `d` are kept, so each division transforms only
-/// the dividend and the quotient.
+/// (Brent–Zimmermann §2.4.1). Here μ has [`RECIPROCAL_GUARD_BITS`] more
+/// bits and may be up to [`MAX_SHORTFALL`] short, as [`reciprocal`] gives
+/// it, which keeps the estimate at most three short, and the remainder
+/// below 4d. The transforms of `μ` and `d` are kept, so each division
+/// transforms only the dividend and the quotient.
 struct Barrett {
     d: BigUint,
     bits: u64,
-    quotient_bits: u64,
-    /// μ, long enough for the product with the top of a dividend.
-    reciprocal: Spectrum,
-    /// d, cyclic and just long enough for a remainder below (3 + s)·d.
-    divisor: Spectrum,
+    /// The precision of the reciprocal: `e` plus the guard bits.
+    precision: u64,
+    /// μ ≤ 2^(b + precision)/d.
+    reciprocal: BigUint,
+    /// μ's transform, long enough for the product with the top of a
+    /// dividend.
+    reciprocal_spectrum: Spectrum,
+    /// d's transform, cyclic and just long enough for a remainder below 4d.
+    divisor_spectrum: Spectrum,
 }
 
+/// Bits of a level's reciprocal beyond its quotients' `e`: the reciprocal of
+/// the level above starts from this one squared, which must be accurate to
+/// a relative 2^−(e_above/2 + 70) (see [`reciprocal_of_square`]), and
+/// `e_above ≤ 2e`.
+const RECIPROCAL_GUARD_BITS: u64 = 80;
+
 impl FiveDivisor {
-    fn new(d: BigUint, exponent: u64) -> Self {
+    /// The divisor `d = 5^exponent`. `root` is the Barrett divisor of the
+    /// level below with the factor `f` such that `d = root.d²/f`, if that
+    /// level uses Barrett's method.
+    fn new(d: BigUint, exponent: u64, root: Option<(&Barrett, u64)>) -> Self {
         if ntt::words(&d) < BARRETT_THRESHOLD_WORDS {
             return FiveDivisor::Small(d);
         }
         let bits = d.bits();
-        let quotient_bits = bits + exponent;
-        let reciprocal = reciprocal(&d, quotient_bits);
-        let top_words = (quotient_bits + 1).div_ceil(32) as usize;
+        let precision = bits + exponent + RECIPROCAL_GUARD_BITS;
+        let reciprocal = match root {
+            Some((root, f)) => reciprocal_of_square(
+                &d,
+                precision,
+                &root.reciprocal,
+                root.bits + root.precision,
+                f,
+            ),
+            None => reciprocal(&d, precision),
+        };
+        let top_words = (precision + 1).div_ceil(32) as usize;
         let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
-        // (3 + s)·d < 2^(32·len) − 1 as soon as len exceeds d's words.
+        // 4d < 2^(32·len) − 1 as soon as len exceeds d's words.
         let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
         FiveDivisor::Large(Barrett {
-            reciprocal: Spectrum::new(&reciprocal, product_len),
-            divisor: Spectrum::new(&d, cyclic_len),
+            reciprocal_spectrum: Spectrum::new(&reciprocal, product_len),
+            divisor_spectrum: Spectrum::new(&d, cyclic_len),
+            reciprocal,
             d,
             bits,
-            quotient_bits,
+            precision,
         })
     }
 
@@ -213,13 +242,20 @@ impl FiveDivisor {
             FiveDivisor::Large(barrett) => barrett.divide(x),
         }
     }
+
+    fn barrett(&self) -> Option<&Barrett> {
+        match self {
+            FiveDivisor::Small(_) => None,
+            FiveDivisor::Large(barrett) => Some(barrett),
+        }
+    }
 }
 
 impl Barrett {
     fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
         let top = x >> (self.bits - 1);
-        let mut q = self.reciprocal.multiply(&top) >> (self.quotient_bits + 1);
-        let mut r = self.divisor.subtract_product(x, &q);
+        let mut q = self.reciprocal_spectrum.multiply(&top) >> (self.precision + 1);
+        let mut r = self.divisor_spectrum.subtract_product(x, &q);
         let mut corrections = 0;
         while r >= self.d {
             r -= &self.d;

@@ -12,7 +12,7 @@
 
 use num_bigint::BigUint;
 
-use super::multiply::multiply;
+use super::multiply::{multiply, square};
 
 /// Up to this precision, in bits, `num-bigint`'s division (schoolbook, then
 /// Burnikel–Ziegler) computes the reciprocal directly; above, Newton steps.
@@ -37,9 +37,8 @@ pub const MAX_SHORTFALL: u64 = 3;
 /// multiple of one full product; O(M(e + b)).
 pub fn reciprocal(d: &BigUint, precision: u64) -> BigUint {
     let bits = d.bits();
-    let one = BigUint::from(1u8);
     if precision <= NEWTON_THRESHOLD_BITS {
-        return (one << (bits + precision)) / d;
+        return (BigUint::from(1u8) << (bits + precision)) / d;
     }
     let half = precision / 2 + GUARD_BITS;
     // When d is cut, top + 1 exceeds d/2^cut, so its reciprocal
@@ -51,15 +50,44 @@ pub fn reciprocal(d: &BigUint, precision: u64) -> BigUint {
         (d >> cut) + 1u8
     };
     let estimate = reciprocal(&top, half);
+    refine(d, precision, &estimate, top.bits() + half + cut)
+}
+
+/// [`reciprocal`] of `d = r²/f`, given an underestimate `y ≤ 2^x/r` of
+/// `r`'s reciprocal accurate to a relative 2^−(precision/2 + 2·GUARD_BITS)
+/// or better: `y²·f ≤ 2^2x/d` is then a half-precision estimate, and one
+/// Newton step remains where [`reciprocal`] would recurse. The powers of
+/// ten of a radix conversion are such squares.
+///
+/// # Worst-case complexity
+/// One squaring of about `e/2` bits and the two products of [`refine`].
+pub fn reciprocal_of_square(d: &BigUint, precision: u64, y: &BigUint, x: u64, f: u64) -> BigUint {
+    let cut = y.bits().saturating_sub(precision / 2 + 2 * GUARD_BITS + 8);
+    let estimate = square(&(y >> cut)) * f;
+    refine(d, precision, &estimate, 2 * (x - cut))
+}
+
+/// One Newton step: from `y ≤ 2^exponent/d`, accurate to a relative
+/// 2^−(precision/2 + GUARD_BITS) or better, the approximation of
+/// `⌊2^(b+e)/d⌋` that [`reciprocal`] returns, `e = precision`.
+/// `exponent` must not exceed `b + e`, and only the top `precision/2 +
+/// 2·GUARD_BITS` bits of `y` are used.
+///
+/// # Worst-case complexity
+/// Two products of about `e/2 × max(b, e/2)` bits.
+pub fn refine(d: &BigUint, precision: u64, y: &BigUint, exponent: u64) -> BigUint {
+    let bits = d.bits();
+    let cut = y.bits().saturating_sub(precision / 2 + 2 * GUARD_BITS);
+    let (y, exponent) = (y >> cut, exponent - cut);
     // y·2^shift ≈ 2^(bits+precision)/d, from below.
-    let shift = bits + precision - top.bits() - half - cut;
     let scale = bits + precision;
-    let product = multiply(d, &estimate) << shift;
-    let residual = (one << scale) - product;
+    let shift = scale - exponent;
+    let product = multiply(d, &y) << shift;
+    let residual = (BigUint::from(1u8) << scale) - product;
     // Newton's correction y·2^shift·residual/2^scale. Dropping the
     // residual's low b − 1 bits first changes it by less than one unit.
-    let step = multiply(&estimate, &(residual >> (bits - 1))) >> (scale - shift - bits + 1);
-    (estimate << shift) + step
+    let step = multiply(&y, &(residual >> (bits - 1))) >> (exponent - bits + 1);
+    (y << shift) + step
 }
 
 #[cfg(test)]
@@ -92,6 +120,24 @@ mod tests {
                 let d = random_biguint(&mut rng, words);
                 check(&d, precision);
             }
+        }
+    }
+
+    #[test]
+    fn squares_of_powers_of_five_refine_the_root_reciprocal() {
+        // As a radix conversion uses it: 5^2k and 5^(2k−19) from 5^k, with
+        // the root's reciprocal a little over half as precise plus guard.
+        let root = BigUint::from(5u8).pow(20_000);
+        let root_precision = root.bits() + 20_000 + 80;
+        let y = reciprocal(&root, root_precision);
+        let x = root.bits() + root_precision;
+        let five_19 = 5u64.pow(19);
+        for (d, f) in [(&root * &root, 1), (&root * &root / five_19, five_19)] {
+            let precision = d.bits() + 40_000 + 80;
+            let exact = (BigUint::from(1u8) << (d.bits() + precision)) / &d;
+            let approximation = reciprocal_of_square(&d, precision, &y, x, f);
+            assert!(approximation <= exact);
+            assert!(exact - approximation <= BigUint::from(MAX_SHORTFALL));
         }
     }
 
