@@ -109,8 +109,7 @@ impl Service {
             .inspect_err(|error| self.metrics.request_failed(error))?;
         let mut store = Store::new(self.pre.engine(), Host::new(&self.guest));
         store.limiter(|host| host);
-        store.set_epoch_deadline(epoch::ticks(self.deadline));
-        store.epoch_deadline_trap();
+        epoch::time_slice(&mut store, self.deadline);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
         let request = store
