@@ -8,6 +8,8 @@ mod support;
 mod contract;
 /// The hostile-request corpus (`tests/corpus/hostile.txt`) over raw TCP.
 mod corpus;
+/// The same contract on `wasmtime serve` and `jco serve` (ignored by default).
+mod hosts;
 /// Shutdown, precompiled artifacts and the health check.
 mod lifecycle;
 /// Deadlines, memory, concurrency, connection timeouts, traps.
