@@ -14,6 +14,10 @@ mod hosts;
 mod lifecycle;
 /// Deadlines, memory, concurrency, connection timeouts, traps.
 mod limits;
+/// Load and faults under it (ignored by default).
+mod load;
+/// The clients of `load`.
+mod loadgen;
 /// The access log and the metrics.
 mod observability;
 /// Start-up: finding the component, and refusing bad configuration.
