@@ -137,6 +137,44 @@ pub fn check_a_maximum_of_12(address: SocketAddr) {
     get(address, "/api/v1/factorial?number=12").assert(200, JSON, "{\"factorial\":479001600}\n");
 }
 
+/// Section 5: the summary of n! for any 64-bit n, whatever the maximum.
+pub fn check_the_summary(address: SocketAddr) {
+    let largest = "/api/v1/factorial/summary?number=18446744073709551615";
+    let body = concat!(
+        "{\"number\":18446744073709551615,\"digits\":347382171305201285695,",
+        "\"trailing_zeros\":4611686018427387890,",
+        "\"leading_digits\":\"127051750565407845537435230097\",",
+        "\"scientific\":\"1.27051750565407845537435230097e347382171305201285694\"}\n"
+    );
+    let reply = get(address, largest);
+    reply.assert(200, JSON, body);
+    assert_eq!(reply.header("cache-control"), Some(IMMUTABLE));
+    let head = send(address, "HEAD", largest, &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(
+        head.header("content-length"),
+        reply.header("content-length")
+    );
+    let etag = reply.header("etag").unwrap();
+    let cached = send(address, "GET", largest, &[("if-none-match", etag)]);
+    assert_eq!(cached.status, 304);
+    get(address, "/api/v1/factorial/summary?number=5&leading=1001").assert(
+        400,
+        TEXT,
+        "Invalid value",
+    );
+    get(
+        address,
+        "/api/v1/factorial/summary?number=18446744073709551616",
+    )
+    .assert(
+        400,
+        TEXT,
+        "Number too large: the maximum is 18446744073709551615",
+    );
+}
+
 #[test]
 fn the_contract_over_http() {
     let runner = Runner::start(&[]);
@@ -170,6 +208,12 @@ fn the_maximum_is_set_by_flag_or_environment() {
     check_a_maximum_of_12(runner.address);
 }
 
+#[test]
+fn the_summary_over_http() {
+    let runner = Runner::start(&["--max-number", "10"]);
+    check_the_summary(runner.address);
+}
+
 /// The digits inside `{"factorial":…}\n`.
 fn factorial_digits(body: &[u8]) -> String {
     let text = std::str::from_utf8(body).unwrap();
@@ -177,36 +221,4 @@ fn factorial_digits(body: &[u8]) -> String {
         .strip_prefix("{\"factorial\":")
         .and_then(|rest| rest.strip_suffix("}\n"));
     digits.expect("a factorial body").to_string()
-}
-
-#[test]
-fn the_summary_over_http() {
-    let runner = Runner::start(&["--max-number", "10"]);
-    let body = concat!(
-        "{\"number\":18446744073709551615,\"digits\":347382171305201285695,",
-        "\"trailing_zeros\":4611686018427387890,",
-        "\"leading_digits\":\"127051750565407845537435230097\",",
-        "\"scientific\":\"1.27051750565407845537435230097e347382171305201285694\"}\n"
-    );
-    let reply = runner.get("/api/v1/factorial/summary?number=18446744073709551615");
-    reply.assert(200, JSON, body);
-    let head = runner.request(
-        "HEAD",
-        "/api/v1/factorial/summary?number=18446744073709551615",
-        &[],
-    );
-    assert_eq!(
-        head.header("content-length"),
-        reply.header("content-length")
-    );
-    runner
-        .get("/api/v1/factorial/summary?number=5&leading=1001")
-        .assert(400, TEXT, "Invalid value");
-    runner
-        .get("/api/v1/factorial/summary?number=18446744073709551616")
-        .assert(
-            400,
-            TEXT,
-            "Number too large: the maximum is 18446744073709551615",
-        );
 }

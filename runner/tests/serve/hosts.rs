@@ -139,6 +139,7 @@ fn keeps_the_contract(host: Host) {
     contract::check_the_target_as_sent(served.address);
     contract::check_methods_head_negotiation_and_caching(served.address);
     contract::check_a_large_factorial_arrives_whole(served.address);
+    contract::check_the_summary(served.address);
     drop(served);
 
     let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "12")]);
