@@ -33,7 +33,7 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 /// Bytes of each memory and table slot reset in place on reuse rather than
 /// given back to the kernel: a small request touches about 1.2 MiB (the
 /// guest's stack and heap), so this covers it with room to spare.
-const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
+pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
 /// Slots decommitted together, so their TLB flushes are batched.
 const DECOMMIT_BATCH: usize = 16;
@@ -44,7 +44,7 @@ const DECOMMIT_BATCH: usize = 16;
 /// and been torn down. A client that sends its next request at once must
 /// find room: under load at the in-flight limit, one instance per request
 /// refused such clients with 503.
-const INSTANCES_PER_REQUEST: u32 = 2;
+pub const INSTANCES_PER_REQUEST: u32 = 2;
 
 /// A loaded component, ready to answer requests.
 pub struct Service {
