@@ -98,8 +98,10 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(2..=4096))]
     pub memory_limit_mib: u64,
 
-    /// Requests handled at once; more get 503 with `Retry-After` at once
-    /// rather than wait in an unbounded queue. Default: 16 per core.
+    /// Requests handled at once, each from its arrival until its answer is
+    /// sent; more get 503 with `Retry-After` at once rather than wait in an
+    /// unbounded queue. Instances outlive their answer briefly, so up to
+    /// twice as many may hold memory. Default: 16 per core.
     #[arg(long, env = "FACTORIAL_MAX_CONCURRENT", default_value_t = default_max_concurrent(),
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_concurrent: u32,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{
@@ -32,17 +33,29 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 /// Bytes of each memory and table slot reset in place on reuse rather than
 /// given back to the kernel: a small request touches about 1.2 MiB (the
 /// guest's stack and heap), so this covers it with room to spare.
-const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
+pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
 /// Slots decommitted together, so their TLB flushes are batched.
 const DECOMMIT_BATCH: usize = 16;
+
+/// Instances that may be alive per request in flight. A request is done
+/// when its answer has been sent, and its instance a moment later, once the
+/// guest has returned (after its next time slice, when the runtime is busy)
+/// and been torn down. A client that sends its next request at once must
+/// find room: under load at the in-flight limit, one instance per request
+/// refused such clients with 503.
+pub const INSTANCES_PER_REQUEST: u32 = 2;
 
 /// A loaded component, ready to answer requests.
 pub struct Service {
     pre: ProxyPre<Host>,
     guest: GuestSettings,
     deadline: Duration,
-    slots: Arc<Semaphore>,
+    /// Requests in flight, from admission until their answer is sent: the
+    /// limit clients see.
+    requests: Arc<Semaphore>,
+    /// Instances alive, as many as the pool has room for.
+    instances: Arc<Semaphore>,
     max_concurrent: u32,
     metrics: Arc<Metrics>,
     _epoch: EpochThread,
@@ -81,7 +94,8 @@ impl Service {
             pre,
             guest,
             deadline: limits.request_timeout,
-            slots: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
+            requests: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
+            instances: Arc::new(Semaphore::new(instance_slots(limits) as usize)),
             max_concurrent: limits.max_concurrent,
             metrics,
             _epoch: epoch,
@@ -89,10 +103,11 @@ impl Service {
     }
 
     /// Answers one request with a new instance of the component, or refuses
-    /// it at once when every instance slot is taken. The response head is
-    /// returned as soon as the guest sets it; the body streams from the
-    /// guest, which runs in its own task, holding its slot, until it is done
-    /// or its deadline passes.
+    /// it at once when the requests in flight are at the limit. The response
+    /// head is returned as soon as the guest sets it; the body streams from
+    /// the guest, which runs in its own task, holding its instance slot,
+    /// until it is done or its deadline passes. The request's slot is held
+    /// by the response body, until the answer is sent.
     pub async fn handle<B>(
         &self,
         request: hyper::Request<B>,
@@ -101,16 +116,20 @@ impl Service {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let slot = self
-            .slots
+        let slots = self
+            .requests
             .clone()
             .try_acquire_owned()
+            .and_then(|request| {
+                let instance = self.instances.clone().try_acquire_owned()?;
+                Ok((request, instance))
+            });
+        let (request_slot, instance_slot) = slots
             .map_err(|_| RequestError::Saturated(self.max_concurrent))
             .inspect_err(|error| self.metrics.request_failed(error))?;
         let mut store = Store::new(self.pre.engine(), Host::new(&self.guest));
         store.limiter(|host| host);
-        store.set_epoch_deadline(epoch::ticks(self.deadline));
-        store.epoch_deadline_trap();
+        epoch::time_slice(&mut store, self.deadline);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
         let request = store
@@ -128,12 +147,20 @@ impl Service {
             store,
             request,
             response_out,
-            slot,
+            instance_slot,
             self.deadline,
             self.metrics.clone(),
         ));
         match receiver.await {
-            Ok(Ok(response)) => Ok(response),
+            // The body holds the request's slot: hyper drops the body once
+            // the answer is sent, or the client has gone.
+            Ok(Ok(response)) => Ok(response.map(move |body| {
+                body.map_frame(move |frame| {
+                    let _slot = &request_slot;
+                    frame
+                })
+                .boxed_unsync()
+            })),
             Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
                 "the component answered with an error: {code:?}"
             ))),
@@ -158,7 +185,7 @@ async fn run_guest(
     response_out: wasmtime::component::Resource<
         wasmtime_wasi_http::p2::types::HostResponseOutparam,
     >,
-    _slot: OwnedSemaphorePermit,
+    _instance_slot: OwnedSemaphorePermit,
     deadline: Duration,
     metrics: Arc<Metrics>,
 ) -> Result<(), RequestError> {
@@ -192,6 +219,11 @@ fn classify(error: wasmtime::Error, deadline: Duration) -> RequestError {
         });
     }
     RequestError::Guest(error.into())
+}
+
+/// The instances that may be alive at once, and the pool's size.
+fn instance_slots(limits: &Limits) -> u32 {
+    limits.max_concurrent.saturating_mul(INSTANCES_PER_REQUEST)
 }
 
 /// Compiles the component at `input` for this runner's engine and writes
@@ -240,9 +272,9 @@ fn new_engine(limits: Option<&Limits>) -> Result<Engine> {
         // Instances come from pre-reserved slots: instantiation costs a few
         // page resets instead of mmap calls. Each slot reserves address space
         // (wasmtime's default of 4 GiB plus guards) but commits only what
-        // the guest touches, and there are no more slots than the requests
-        // allowed in flight.
-        let slots = limits.max_concurrent;
+        // the guest touches, and there are no more slots than the service
+        // lets instances live.
+        let slots = instance_slots(limits);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
             .total_core_instances(slots.saturating_mul(CORE_INSTANCES_PER_COMPONENT))

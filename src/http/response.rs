@@ -14,8 +14,8 @@ pub struct Response {
     pub status: u16,
     /// Header names (lower case) and values, in the order they are sent.
     pub headers: Vec<(&'static str, String)>,
-    /// The body. For `HEAD` the glue sends the headers alone, so both
-    /// methods share one `Content-Length`.
+    /// The body, `HEAD`'s included: the host sends `HEAD`'s headers alone,
+    /// and both methods share one `Content-Length`.
     pub body: Vec<u8>,
 }
 

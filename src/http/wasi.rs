@@ -42,7 +42,7 @@ impl Guest for Component {
             }
             Err(error) => Response::error(&ApiError::Misconfigured(error)),
         };
-        send(response, method == Method::Head, response_out);
+        send(response, response_out);
     }
 }
 
@@ -58,7 +58,13 @@ fn joined_header(headers: &Fields, name: &str) -> Option<String> {
 }
 
 /// Hands the response to the host and streams its body.
-fn send(response: Response, head_only: bool, response_out: ResponseOutparam) {
+///
+/// Every body is opened, written whole and finished, `HEAD`'s and empty ones
+/// included: jco's preview2-shim cannot send a response whose body was never
+/// opened (it throws and its server exits), and both it and wasmtime refuse
+/// to finish a body shorter than its `Content-Length`. The host, not the
+/// component, leaves `HEAD`'s body off the wire (hyper and Node.js both do).
+fn send(response: Response, response_out: ResponseOutparam) {
     let fields: Vec<(String, Vec<u8>)> = response
         .headers
         .into_iter()
@@ -71,22 +77,16 @@ fn send(response: Response, head_only: bool, response_out: ResponseOutparam) {
     if outgoing.set_status_code(response.status).is_err() {
         return;
     }
-    // A body that is never opened is empty: HEAD keeps GET's headers, and
-    // hosts send them alone.
-    let body = if head_only || response.body.is_empty() {
-        None
-    } else {
-        outgoing.body().ok()
+    let Ok(body) = outgoing.body() else {
+        return;
     };
     ResponseOutparam::set(response_out, Ok(outgoing));
-    if let Some(body) = body {
-        // A write fails when the client has gone: the body then ends short,
-        // which the host reports by closing the connection.
-        if let Ok(stream) = body.write() {
-            let _ = write_all(&stream, &response.body);
-        }
-        let _ = OutgoingBody::finish(body, None);
+    // A write fails when the client has gone, or when the host has dropped
+    // `HEAD`'s body: the body then ends short, which the host handles.
+    if let Ok(stream) = body.write() {
+        let _ = write_all(&stream, &response.body);
     }
+    let _ = OutgoingBody::finish(body, None);
 }
 
 /// Writes `bytes` in chunks no larger than the stream's `check-write` budget

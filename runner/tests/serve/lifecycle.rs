@@ -4,7 +4,7 @@ use crate::support::{Runner, component_path, run_to_exit, runner_command, send, 
 
 #[test]
 fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
-    let runner = Runner::start_with(&test_guest_path(), &[]);
+    let mut runner = Runner::start_with(&test_guest_path(), &[]);
     let address = runner.address;
     let slow = std::thread::spawn(move || send(address, "GET", "/sleep?ms=1500", &[]));
     runner.wait_for_metric("factorial_requests_in_flight 1");
@@ -21,7 +21,7 @@ fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
 
 #[test]
 fn the_grace_period_bounds_the_drain() {
-    let runner = Runner::start_with(&test_guest_path(), &["--shutdown-grace", "200ms"]);
+    let mut runner = Runner::start_with(&test_guest_path(), &["--shutdown-grace", "200ms"]);
     let address = runner.address;
     let slow = std::thread::spawn(move || {
         let mut stream = std::net::TcpStream::connect(address).unwrap();

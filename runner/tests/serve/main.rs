@@ -8,10 +8,16 @@ mod support;
 mod contract;
 /// The hostile-request corpus (`tests/corpus/hostile.txt`) over raw TCP.
 mod corpus;
+/// The same contract on `wasmtime serve` and `jco serve` (ignored by default).
+mod hosts;
 /// Shutdown, precompiled artifacts and the health check.
 mod lifecycle;
 /// Deadlines, memory, concurrency, connection timeouts, traps.
 mod limits;
+/// Load and faults under it (ignored by default).
+mod load;
+/// The clients of `load`.
+mod loadgen;
 /// The access log and the metrics.
 mod observability;
 /// Start-up: finding the component, and refusing bad configuration.

@@ -3,6 +3,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The workspace root, where the component build leaves its output.
@@ -37,9 +38,13 @@ pub fn test_guest_path() -> PathBuf {
 
 /// The runner binary with a clean environment (no setting leaks in from the
 /// shell that runs the tests) and its admin listener on a free port, so that
-/// tests can run side by side.
+/// tests can run side by side. The binary is the one cargo built for these
+/// tests, or the one `FACTORIAL_TEST_RUNNER` names: `scripts/load-test.sh`
+/// measures the release build.
 pub fn runner_command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_factorial-runner"));
+    let binary = std::env::var_os("FACTORIAL_TEST_RUNNER")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_factorial-runner").into());
+    let mut command = Command::new(binary);
     for (name, _) in std::env::vars() {
         if name.starts_with("FACTORIAL_") {
             command.env_remove(name);
@@ -64,6 +69,7 @@ pub struct Runner {
     pub address: SocketAddr,
     pub admin_address: SocketAddr,
     logs: Arc<Mutex<Vec<serde_json::Value>>>,
+    log_reader: Option<JoinHandle<()>>,
 }
 
 impl Runner {
@@ -97,7 +103,7 @@ impl Runner {
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (listening, addresses) = mpsc::channel();
-        std::thread::spawn({
+        let log_reader = std::thread::spawn({
             let logs = logs.clone();
             move || {
                 for line in stdout.lines().map_while(Result::ok) {
@@ -117,6 +123,7 @@ impl Runner {
                 address,
                 admin_address,
                 logs,
+                log_reader: Some(log_reader),
             },
             Err(_) => panic!("the runner did not listen: {:?}", child.wait()),
         }
@@ -151,7 +158,17 @@ impl Runner {
         }
     }
 
-    /// The log lines so far.
+    /// The value of a counter of `/metrics`, named with its labels as they
+    /// are written there; 0 when absent.
+    pub fn counter(&self, series: &str) -> u64 {
+        let metrics = self.metrics();
+        let value = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '));
+        value.map_or(0, |value| value.parse().unwrap())
+    }
+
+    /// The log lines so far; after [`Runner::terminate`], all of them.
     pub fn logs(&self) -> Vec<serde_json::Value> {
         self.logs.lock().unwrap().clone()
     }
@@ -179,14 +196,27 @@ impl Runner {
         }
     }
 
-    /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
+    /// The runner's resident memory, from `/proc`, in KiB.
+    pub fn resident_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find_map(|line| line.strip_prefix("VmRSS:"));
+        let kib = line.and_then(|value| value.trim().strip_suffix(" kB"));
+        kib.expect("a VmRSS line in kB").parse().unwrap()
+    }
+
+    /// Sends SIGTERM, waits for the exit status, and reads the last log
+    /// lines.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
-        self.child.wait().unwrap()
+        let status = self.child.wait().unwrap();
+        if let Some(reader) = self.log_reader.take() {
+            reader.join().unwrap();
+        }
+        status
     }
 }
 

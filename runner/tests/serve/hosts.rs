@@ -1,0 +1,169 @@
+//! The contract on WASI HTTP hosts we did not write, serving the very same
+//! `factorial.wasm`: `wasmtime serve` and `jco serve`. `cargo test` skips
+//! these tests; `scripts/portability.sh` installs both hosts and runs them
+//! with `--ignored`. A host that is not installed fails its test.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::contract;
+use crate::support::{component_path, send, workspace_root};
+
+/// The hosts, each started the way its documentation says.
+#[derive(Debug, Clone, Copy)]
+enum Host {
+    /// `wasmtime serve` from `wasmtime-cli`, found on `PATH`.
+    WasmtimeServe,
+    /// `jco serve` from the npm package pinned in `examples/js`.
+    JcoServe,
+}
+
+/// A host serving the built component on a loopback port. Dropping it kills
+/// the host and whatever it started, and removes its scratch directory.
+struct Served {
+    host: Child,
+    address: SocketAddr,
+    scratch: PathBuf,
+}
+
+impl Host {
+    /// Starts this host with `env` as the component's settings, and waits
+    /// until it accepts connections.
+    fn serve(self, env: &[(&str, &str)]) -> Served {
+        let address = free_loopback_address();
+        let scratch = std::env::temp_dir().join(format!(
+            "factorial-hosts-{self:?}-{}-{}",
+            std::process::id(),
+            address.port()
+        ));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let mut command = match self {
+            // The component sees only the `--env` variables; `-Scli` gives
+            // it `wasi:cli`, where it reads them.
+            Host::WasmtimeServe => {
+                let mut command = Command::new("wasmtime");
+                command.args(["serve", "-Scli", "--addr", &address.to_string()]);
+                for (name, value) in env {
+                    command.arg("--env").arg(format!("{name}={value}"));
+                }
+                command
+            }
+            // preview2-shim hands the component the whole environment of
+            // the Node.js process.
+            Host::JcoServe => {
+                let jco = workspace_root().join("examples/js/node_modules/.bin/jco");
+                assert!(
+                    jco.is_file(),
+                    "{} is missing: run `npm ci` in examples/js (scripts/portability.sh does)",
+                    jco.display()
+                );
+                let mut command = Command::new(jco);
+                command
+                    .args(["serve", "--host", "127.0.0.1"])
+                    .args(["--port", &address.port().to_string()])
+                    .arg("--jco-dir")
+                    .arg(scratch.join("transpiled"));
+                for (name, _) in std::env::vars() {
+                    if name.starts_with("FACTORIAL_") {
+                        command.env_remove(name);
+                    }
+                }
+                command.envs(env.iter().copied());
+                command
+            }
+        };
+        let log = scratch.join("host.log");
+        let output = std::fs::File::create(&log).unwrap();
+        // jco serve runs the server in a child process of its own: a process
+        // group of their own lets the test stop both.
+        let host = command
+            .arg(component_path())
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {self:?} (is it installed?): {error}"));
+        let mut served = Served {
+            host,
+            address,
+            scratch,
+        };
+        served.wait_until_listening(&log);
+        served
+    }
+}
+
+impl Served {
+    /// Waits, for at most a minute, until the host accepts connections.
+    fn wait_until_listening(&mut self, log: &std::path::Path) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(self.address).is_err() {
+            let exited = self.host.try_wait().unwrap();
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "the host did not listen on {} ({exited:?}):\n{}",
+                self.address,
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.host.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.host.wait();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+/// A loopback address that was free a moment ago: jco serve does not report
+/// the port it binds for port 0, so every host is given one.
+fn free_loopback_address() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// Every check of `contract`, with the default settings and with a maximum
+/// set through the environment; an unusable maximum is answered with 500 on
+/// every request, as `CONTRACT.md` allows where a host cannot refuse to start.
+fn keeps_the_contract(host: Host) {
+    let served = host.serve(&[]);
+    contract::check_the_original_rows(served.address);
+    contract::check_the_target_as_sent(served.address);
+    contract::check_methods_head_negotiation_and_caching(served.address);
+    contract::check_a_large_factorial_arrives_whole(served.address);
+    contract::check_the_summary(served.address);
+    drop(served);
+
+    let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "12")]);
+    contract::check_a_maximum_of_12(served.address);
+    drop(served);
+
+    let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "lots")]);
+    let reply = send(served.address, "GET", "/api/v1/factorial?number=5", &[]);
+    reply.assert(
+        500,
+        "text/plain; charset=utf-8",
+        "Server misconfigured: FACTORIAL_MAX_NUMBER=\"lots\" is not a whole number \
+         from 0 to 18446744073709551615",
+    );
+}
+
+#[test]
+#[ignore = "needs wasmtime-cli: scripts/portability.sh installs it and runs this"]
+fn wasmtime_serve_keeps_the_contract() {
+    keeps_the_contract(Host::WasmtimeServe);
+}
+
+#[test]
+#[ignore = "needs jco: scripts/portability.sh installs it and runs this"]
+fn jco_serve_keeps_the_contract() {
+    keeps_the_contract(Host::JcoServe);
+}
