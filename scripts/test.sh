@@ -28,6 +28,12 @@ scripts/conformance.sh
 step "fuzz smoke: each cargo-fuzz target for 30 s"
 scripts/fuzz-smoke.sh
 
+step "portability: wasmtime serve and jco serve pass the contract; both embedding examples run"
+scripts/portability.sh
+
+step "load and faults: the release runner under load, beyond its limit, and stopped under load"
+scripts/load-test.sh
+
 step "the container: hadolint, and the image's binaries run as the image would"
 scripts/container-test.sh
 
