@@ -22,11 +22,21 @@ enum Host {
 }
 
 /// A host serving the built component on a loopback port. Dropping it kills
-/// the host and whatever it started, and removes its scratch directory.
+/// the host and whatever it started, then removes its scratch directory.
 struct Served {
     host: Child,
     address: SocketAddr,
-    scratch: PathBuf,
+    _scratch: Scratch,
+}
+
+/// A directory of the host's files (its log, jco's transpiled code),
+/// removed when dropped, so that a host that fails to start leaves none.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Host {
@@ -34,12 +44,12 @@ impl Host {
     /// until it accepts connections.
     fn serve(self, env: &[(&str, &str)]) -> Served {
         let address = free_loopback_address();
-        let scratch = std::env::temp_dir().join(format!(
+        let scratch = Scratch(std::env::temp_dir().join(format!(
             "factorial-hosts-{self:?}-{}-{}",
             std::process::id(),
             address.port()
-        ));
-        std::fs::create_dir_all(&scratch).unwrap();
+        )));
+        std::fs::create_dir_all(&scratch.0).unwrap();
         let mut command = match self {
             // The component sees only the `--env` variables; `-Scli` gives
             // it `wasi:cli`, where it reads them.
@@ -65,7 +75,7 @@ impl Host {
                     .args(["serve", "--host", "127.0.0.1"])
                     .args(["--port", &address.port().to_string()])
                     .arg("--jco-dir")
-                    .arg(scratch.join("transpiled"));
+                    .arg(scratch.0.join("transpiled"));
                 for (name, _) in std::env::vars() {
                     if name.starts_with("FACTORIAL_") {
                         command.env_remove(name);
@@ -75,7 +85,7 @@ impl Host {
                 command
             }
         };
-        let log = scratch.join("host.log");
+        let log = scratch.0.join("host.log");
         let output = std::fs::File::create(&log).unwrap();
         // jco serve runs the server in a child process of its own: a process
         // group of their own lets the test stop both.
@@ -90,7 +100,7 @@ impl Host {
         let mut served = Served {
             host,
             address,
-            scratch,
+            _scratch: scratch,
         };
         served.wait_until_listening(&log);
         served
@@ -119,7 +129,6 @@ impl Drop for Served {
         let group = format!("-{}", self.host.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.host.wait();
-        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
 
