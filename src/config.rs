@@ -8,9 +8,10 @@ use std::fmt;
 /// served.
 pub const MAX_NUMBER_VAR: &str = "FACTORIAL_MAX_NUMBER";
 
-/// The largest `n` served when [`MAX_NUMBER_VAR`] is unset. 100000! has
-/// 456574 digits; see the README's benchmark section for what it costs.
-pub const DEFAULT_MAX_NUMBER: u64 = 100_000;
+/// The largest `n` served when [`MAX_NUMBER_VAR`] is unset: what a
+/// 0.25 vCPU Fargate task answers in under a second (`bench/max-number.sh`
+/// and the README's "The default maximum"). 300000! has 1512852 digits.
+pub const DEFAULT_MAX_NUMBER: u64 = 300_000;
 
 /// The settings in force for one request or call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

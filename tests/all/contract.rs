@@ -135,11 +135,11 @@ async fn the_number_grammar() {
 
 #[tokio::test]
 async fn above_the_default_maximum() {
-    let expected = "Number too large: the maximum is 100000";
+    let expected = "Number too large: the maximum is 300000";
     // The longest number an HTTP/1.1 request target can carry through the
     // `http` crate, which caps a URI just under 64 KiB.
     let huge = "9".repeat(60_000);
-    for value in ["100001", "18446744073709551616", huge.as_str()] {
+    for value in ["300001", "18446744073709551616", huge.as_str()] {
         let reply = get(&format!("/api/v1/factorial?number={value}")).await;
         assert_reply(&reply, 400, TEXT, expected);
     }

@@ -32,8 +32,8 @@ pub fn check_the_original_rows(address: SocketAddr) {
     for target in ["/", "/api/v1/factorial/", "/anything"] {
         get(address, target).assert(404, TEXT, "Not Found");
     }
-    let too_large = "Number too large: the maximum is 100000";
-    for value in ["100001", "18446744073709551616"] {
+    let too_large = "Number too large: the maximum is 300000";
+    for value in ["300001", "18446744073709551616"] {
         let target = format!("/api/v1/factorial?number={value}");
         get(address, &target).assert(400, TEXT, too_large);
     }
@@ -114,17 +114,17 @@ pub fn check_methods_head_negotiation_and_caching(address: SocketAddr) {
     }
 }
 
-/// 100000!, the default maximum: 456,574 digits, whole, with their length.
+/// 300000!, the default maximum: 1,512,852 digits, whole, with their length.
 pub fn check_a_large_factorial_arrives_whole(address: SocketAddr) {
-    let reply = get(address, "/api/v1/factorial?number=100000");
+    let reply = get(address, "/api/v1/factorial?number=300000");
     assert_eq!(
         reply.header("content-length"),
         Some(reply.body.len().to_string().as_str())
     );
     let digits = factorial_digits(&reply.body);
-    assert_eq!(digits.len(), 456_574);
-    assert!(digits.starts_with("28242294079603478742"));
-    assert_eq!(digits.len() - digits.trim_end_matches('0').len(), 24_999);
+    assert_eq!(digits.len(), 1_512_852);
+    assert!(digits.starts_with("14773915317380390942"));
+    assert_eq!(digits.len() - digits.trim_end_matches('0').len(), 74_998);
 }
 
 /// Section 3: the server was started with a maximum of 12.

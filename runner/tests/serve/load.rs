@@ -17,15 +17,15 @@ use crate::support::{Reply, Runner, send};
 /// The runner's in-flight limit (`--max-concurrent`) in these tests.
 const LIMIT: usize = 16;
 
-/// The default maximum, the largest n asked for: 456,574 digits.
-const LARGEST: u64 = 100_000;
+/// The default maximum, the largest n asked for: 1,512,852 digits.
+const LARGEST: u64 = 300_000;
 
 /// The numbers the clients ask for, each as often: mostly small, and up to
 /// [`LARGEST`]. Alone on this machine, n ≤ 2000 takes about a millisecond,
-/// 10000 four, 50000 27 and 100000 60: the one request in twenty for
-/// 100000! is most of the work.
+/// 10000 four, 100000 about 50 and 300000 about 200: the one request in
+/// twenty for 300000! is most of the work.
 const MIXED: [u64; 20] = [
-    0, 1, 2, 3, 5, 7, 10, 20, 50, 100, 170, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000,
+    0, 1, 2, 3, 5, 7, 10, 20, 50, 100, 170, 200, 500, 1000, 2000, 5000, 10000, 50000, 100000,
     LARGEST,
 ];
 
