@@ -8,9 +8,9 @@ COPY . .
 RUN scripts/build-release.sh /app
 
 # Run: no shell, no package manager, not root. The precompiled component
-# sits beside the runner, which finds it there; precompiled code is for the
-# build machine's CPU family, and the runner refuses it with a clear error
-# on a host whose CPU lacks the features it uses.
+# sits beside the runner, which finds it there. On x86_64 it is compiled for
+# x86-64-v3 (AVX2), not for the build machine's CPU, so it starts on any
+# Fargate host; the runner refuses it with a clear error on an older CPU.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /app /app
 ENV FACTORIAL_LISTEN=0.0.0.0:5000

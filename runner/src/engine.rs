@@ -71,7 +71,7 @@ impl Service {
         limits: &Limits,
         metrics: Arc<Metrics>,
     ) -> Result<Self> {
-        let engine = new_engine(Some(limits))?;
+        let engine = new_engine(Purpose::Serve(limits))?;
         let component = load_component(&engine, path)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -227,9 +227,10 @@ fn instance_slots(limits: &Limits) -> u32 {
 }
 
 /// Compiles the component at `input` for this runner's engine and writes
-/// the native artifact to `output`.
+/// the native artifact to `output`, for [`PORTABLE_CPU`] rather than the
+/// building machine's CPU.
 pub fn precompile(input: &Path, output: &Path) -> Result<()> {
-    let engine = new_engine(None)?;
+    let engine = new_engine(Purpose::Precompile)?;
     let wasm = std::fs::read(input)
         .with_context(|| format!("cannot read the component {}", input.display()))?;
     let artifact = engine
@@ -262,13 +263,40 @@ fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
         .with_context(|| format!("cannot load the component {}", path.display()))
 }
 
+/// The CPU a precompiled artifact is compiled for, as a target triple and
+/// a Cranelift preset: x86-64-v3 (AVX2, BMI2, FMA: Haswell, Zen and later,
+/// every Nitro host Fargate runs on) instead of the features of the machine
+/// that builds the image, so that an image built on a CPU with AVX-512 still
+/// starts on one without. Serving checks the artifact's features against
+/// the host's and refuses to start on an older CPU. Elsewhere the build
+/// machine's features are used.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+const PORTABLE_CPU: Option<(&str, &str)> = Some(("x86_64-unknown-linux-gnu", "x86-64-v3"));
+/// See the x86_64 Linux constant.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+const PORTABLE_CPU: Option<(&str, &str)> = None;
+
+/// What an engine is for.
+enum Purpose<'a> {
+    /// Serving, with a pooling allocator sized by the limits.
+    Serve(&'a Limits),
+    /// Writing an artifact for [`PORTABLE_CPU`].
+    Precompile,
+}
+
 /// The engine that compiles and runs the component. Epoch interruption is
-/// compiled into the code, so `compile` and `serve` share this function;
-/// `limits` sizes the pooling allocator when serving.
-fn new_engine(limits: Option<&Limits>) -> Result<Engine> {
+/// compiled into the code, so `compile` and `serve` share this function.
+fn new_engine(purpose: Purpose) -> Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
-    if let Some(limits) = limits {
+    if let (Purpose::Precompile, Some((triple, preset))) = (&purpose, PORTABLE_CPU) {
+        // A target turns off the inference of the host's features.
+        config.target(triple).map_err(anyhow::Error::from)?;
+        // SAFETY: the artifact is only run after wasmtime has checked that
+        // the host has every feature the preset enables.
+        unsafe { config.cranelift_flag_enable(preset) };
+    }
+    if let Purpose::Serve(limits) = purpose {
         // Instances come from pre-reserved slots: instantiation costs a few
         // page resets instead of mmap calls. Each slot reserves address space
         // (wasmtime's default of 4 GiB plus guards) but commits only what

@@ -66,6 +66,61 @@ fn a_precompiled_component_serves_the_same() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// The x86-64-v3 features, as the standard library names them.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+const X86_64_V3: [&str; 12] = [
+    "sse3",
+    "ssse3",
+    "sse4.1",
+    "sse4.2",
+    "popcnt",
+    "cmpxchg16b",
+    "avx",
+    "avx2",
+    "fma",
+    "bmi1",
+    "bmi2",
+    "lzcnt",
+];
+
+/// Whether `artifact` loads on an engine like the runner's on a host whose
+/// CPU has exactly `features`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn loads_on_a_host_with(artifact: &std::path::Path, features: fn(&str) -> Option<bool>) -> bool {
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    // The engine's own code for the baseline, not this machine's CPU.
+    config.target("x86_64-unknown-linux-gnu").unwrap();
+    // SAFETY: nothing is run on this engine.
+    unsafe { config.detect_host_feature(features) };
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    // SAFETY: the artifact comes from `factorial-runner compile`.
+    unsafe { wasmtime::component::Component::deserialize_file(&engine, artifact) }.is_ok()
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn a_precompiled_component_needs_x86_64_v3_not_the_build_machines_cpu() {
+    let dir = tempdir("portable");
+    let artifact = dir.join("factorial.cwasm");
+    let output = run_to_exit(
+        runner_command()
+            .arg("compile")
+            .arg("--component")
+            .arg(component_path())
+            .arg("--output")
+            .arg(&artifact),
+    );
+    assert!(output.status.success());
+    // A Haswell: AVX2, no AVX-512, whatever the machine that compiled.
+    let v3 = |feature: &str| Some(X86_64_V3.contains(&feature));
+    assert!(loads_on_a_host_with(&artifact, v3));
+    // A CPU without AVX2 is refused.
+    let v2 = |feature: &str| Some(X86_64_V3[..6].contains(&feature));
+    assert!(!loads_on_a_host_with(&artifact, v2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn an_artifact_for_other_engine_settings_is_refused_clearly() {
     let dir = tempdir("mismatch");
