@@ -370,16 +370,37 @@ fn low_part(x: &BigUint, words: usize) -> BigUint {
 /// `z = residue + t·(2^(32·l) − 1)`, reducing modulo 2^(32·m) (where
 /// 2^(32·l) vanishes) gives `t = (residue − low) mod 2^(32·m)`, and `t` is
 /// below 2^(32·m).
-fn from_residues(residue: Vec<u32>, low: &BigUint, low_words: usize) -> BigUint {
-    let cyclic_bits = 32 * residue.len() as u64;
-    let residue = BigUint::new(residue);
-    let (residue_low, low) = (low_part(&residue, low_words), low_part(low, low_words));
-    let t = if residue_low >= low {
-        residue_low - low
-    } else {
-        (BigUint::from(1u8) << (32 * low_words)) + residue_low - low
-    };
-    (&t << cyclic_bits) + residue - t
+fn from_residues(mut residue: Vec<u32>, low: &BigUint, low_words: usize) -> BigUint {
+    let mut t = residue[..low_words].to_vec();
+    let low: Vec<u32> = low.iter_u32_digits().take(low_words).collect();
+    // The borrow out of the top is the reduction modulo 2^(32·m).
+    subtract_words(&mut t, &low);
+    // z = (residue − t) + t·2^(32·l): when t exceeds the residue, the
+    // difference borrows one from the t above it, which is then at least
+    // one, as z ≥ 0.
+    if subtract_words(&mut residue, &t) {
+        subtract_words(&mut t, &[1]);
+    }
+    residue.extend(t);
+    BigUint::new(residue)
+}
+
+/// `a ← a − b` modulo 2^(32·a.len()), for `b` no longer than `a`; returns
+/// the borrow out of the top.
+fn subtract_words(a: &mut [u32], b: &[u32]) -> bool {
+    let mut borrow = false;
+    for (i, x) in a.iter_mut().enumerate() {
+        let y = match b.get(i) {
+            Some(&y) => y,
+            None if borrow => 0,
+            None => break,
+        };
+        let (difference, under) = x.overflowing_sub(y);
+        let (difference, under_again) = difference.overflowing_sub(u32::from(borrow));
+        *x = difference;
+        borrow = under || under_again;
+    }
+    borrow
 }
 
 /// `x·y` by transform; the product must have at most [`MAX_PRODUCT_WORDS`]
@@ -742,23 +763,10 @@ fn wrap_around(words: &mut [u32], mut carry: u64) {
 /// `a ← (a − b) mod (2^(32·len) − 1)` for canonical `a` and `b` of `len`
 /// words: a borrow out of the top is taken from the bottom, as 2^(32·len) ≡ 1.
 fn subtract_cyclic(a: &mut [u32], b: &[u32]) {
-    let mut borrow = false;
-    for (x, y) in a.iter_mut().zip(b) {
-        let (difference, under) = x.overflowing_sub(*y);
-        let (difference, under_again) = difference.overflowing_sub(u32::from(borrow));
-        *x = difference;
-        borrow = under || under_again;
-    }
-    if borrow {
+    if subtract_words(a, b) {
         // The difference was negative: adding 2^(32·len) − 1 is dropping the
         // wrapped 2^(32·len) and subtracting one; it cannot borrow again.
-        for x in a.iter_mut() {
-            let (difference, under) = x.overflowing_sub(1);
-            *x = difference;
-            if !under {
-                break;
-            }
-        }
+        subtract_words(a, &[1]);
     }
 }
 
