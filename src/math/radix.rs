@@ -113,8 +113,10 @@ impl Ladder {
                 None => (BigUint::from(5u8).pow(exponent as u32), 1),
                 Some(below) if chunks == 2 * below.chunks => (square(&power), 1),
                 Some(_) => {
-                    let factor = 5u64.pow(CHUNK_DIGITS as u32);
-                    (square(&power) / factor, factor)
+                    // 5^19 in two single-word divisions: on wasm32 a
+                    // 64-bit divisor takes `num-bigint`'s long division.
+                    let square = square(&power) / 5u32.pow(13) / 5u32.pow(6);
+                    (square, 5u64.pow(CHUNK_DIGITS as u32))
                 }
             };
             power = divisor;
