@@ -59,11 +59,16 @@ pub fn square(x: &BigUint) -> BigUint {
     ntt::square(x)
 }
 
-/// `(x >> bits, x mod 2^bits)`.
+/// `(x >> bits, x mod 2^bits)`. The low part is cut from `x`'s words, one
+/// pass over them only, rather than subtracted.
 pub fn split_bits(x: &BigUint, bits: u64) -> (BigUint, BigUint) {
-    let high = x >> bits;
-    let low = x - (&high << bits);
-    (high, low)
+    let words = bits.div_ceil(32) as usize;
+    let mut low: Vec<u32> = x.iter_u32_digits().take(words).collect();
+    let partial = bits % 32;
+    if partial != 0 && low.len() == words {
+        low[words - 1] &= (1 << partial) - 1;
+    }
+    (x >> bits, BigUint::new(low))
 }
 
 #[cfg(test)]

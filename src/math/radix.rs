@@ -24,7 +24,7 @@ use num_bigint::BigUint;
 use num_integer::Integer;
 
 use super::multiply::{split_bits, square};
-use super::ntt::{self, Spectrum};
+use super::ntt::{self, Multiplier, Spectrum};
 use super::reciprocal::{MAX_SHORTFALL, reciprocal, reciprocal_of_square};
 
 /// From this many 32-bit words in the divisor, Barrett's division with
@@ -113,8 +113,10 @@ impl Ladder {
                 None => (BigUint::from(5u8).pow(exponent as u32), 1),
                 Some(below) if chunks == 2 * below.chunks => (square(&power), 1),
                 Some(_) => {
-                    let factor = 5u64.pow(CHUNK_DIGITS as u32);
-                    (square(&power) / factor, factor)
+                    // 5^19 in two single-word divisions: on wasm32 a
+                    // 64-bit divisor takes `num-bigint`'s long division.
+                    let square = square(&power) / 5u32.pow(13) / 5u32.pow(6);
+                    (square, 5u64.pow(CHUNK_DIGITS as u32))
                 }
             };
             power = divisor;
@@ -168,8 +170,9 @@ enum FiveDivisor {
     /// (schoolbook, then Burnikel–Ziegler) costs about one product of the
     /// divisor's size, where Barrett's method costs two.
     Small(BigUint),
-    /// From [`BARRETT_THRESHOLD_WORDS`] on.
-    Large(Barrett),
+    /// From [`BARRETT_THRESHOLD_WORDS`] on; boxed, as it is several times
+    /// the size of `Small`.
+    Large(Box<Barrett>),
 }
 
 /// Barrett's division by `d = 5^k` with quotients below 10^k: with
@@ -188,9 +191,8 @@ struct Barrett {
     precision: u64,
     /// μ ≤ 2^(b + precision)/d.
     reciprocal: BigUint,
-    /// μ's transform, long enough for the product with the top of a
-    /// dividend.
-    reciprocal_spectrum: Spectrum,
+    /// μ's transforms, for its product with the top of a dividend.
+    reciprocal_multiplier: Multiplier,
     /// d's transform, cyclic and just long enough for a remainder below 4d.
     divisor_spectrum: Spectrum,
 }
@@ -222,17 +224,16 @@ impl FiveDivisor {
             None => reciprocal(&d, precision),
         };
         let top_words = (precision + 1).div_ceil(32) as usize;
-        let product_len = ntt::transform_len(top_words + ntt::words(&reciprocal));
         // 4d < 2^(32·len) − 1 as soon as len exceeds d's words.
         let cyclic_len = (ntt::words(&d) + 1).next_power_of_two();
-        FiveDivisor::Large(Barrett {
-            reciprocal_spectrum: Spectrum::new(&reciprocal, product_len),
+        FiveDivisor::Large(Box::new(Barrett {
+            reciprocal_multiplier: Multiplier::new(&reciprocal, top_words),
             divisor_spectrum: Spectrum::new(&d, cyclic_len),
             reciprocal,
             d,
             bits,
             precision,
-        })
+        }))
     }
 
     /// `(x / d, x mod d)` for `x < d·10^k`.
@@ -254,7 +255,7 @@ impl FiveDivisor {
 impl Barrett {
     fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
         let top = x >> (self.bits - 1);
-        let mut q = self.reciprocal_spectrum.multiply(&top) >> (self.precision + 1);
+        let mut q = self.reciprocal_multiplier.multiply(&top) >> (self.precision + 1);
         let mut r = self.divisor_spectrum.subtract_product(x, &q);
         let mut corrections = 0;
         while r >= self.d {
@@ -530,6 +531,23 @@ mod tests {
         let k = (words * 32 * 3 / 10) as u32;
         check(&(ten_to(k) - 1u8));
         check(&ten_to(k));
+    }
+
+    #[test]
+    fn quotients_from_two_residues() {
+        // 4500 chunks: the top level divides by 10^(19·2250), whose quotient
+        // products (about 8600 words) are computed from two residues.
+        let ladder = Ladder::new(4500);
+        let top = ladder.levels[0].divisor.barrett().expect("a Barrett level");
+        assert!(top.reciprocal_multiplier.wraps());
+        let mut rng = XorShift::new(35);
+        let digits = CHUNK_DIGITS as u32 * 4500;
+        for k in [digits, digits - 7] {
+            check(&(ten_to(k) - 1u8));
+            check(&ten_to(k - 1));
+            check(&(ten_to(k - 1) * 3u8 + ten_to(k / 2) - 1u8));
+            check(&(random_biguint(&mut rng, 9000) % ten_to(k)));
+        }
     }
 
     #[test]
