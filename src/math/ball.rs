@@ -131,7 +131,12 @@ impl Ball {
 
     /// `self - other`, exactly.
     pub(crate) fn sub(&self, other: &Ball) -> Self {
-        self.add(&other.neg())
+        debug_assert_eq!(self.bits, other.bits);
+        Ball {
+            midpoint: &self.midpoint - &other.midpoint,
+            radius: &self.radius + &other.radius,
+            bits: self.bits,
+        }
     }
 
     /// `self * factor` for an exact integer `factor`, exactly.

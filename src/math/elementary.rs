@@ -386,6 +386,9 @@ fn exp_series(x: &Ball) -> Ball {
     let bits = x.bits();
     let gain = (bits.isqrt() / 2 + 1).max(3);
     let halvings = (x.magnitude_bound().bits() + gain).saturating_sub(bits);
+    if halvings == 0 {
+        return exp_near_zero(x);
+    }
     let work = bits + halvings;
     let mut result = exp_near_zero(&x.with_bits(work).shr(halvings));
     for _ in 0..halvings {
