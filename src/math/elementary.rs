@@ -343,14 +343,17 @@ fn ln_1p(u: &Ball) -> Ball {
     sum.widen(power.magnitude_bound() * 2u8)
 }
 
-/// exp x for every x in the ball, which lies in `[0, 4)`.
+/// exp x for every x in the ball, which lies in `[0, 4)` and has at least
+/// [`EXP_TOP_BITS`] fractional bits.
 ///
 /// exp x = exp(a/2^EXP_TOP_BITS) exp(x − a/2^EXP_TOP_BITS), with a the
-/// leading bits of x: the first factor comes from [`exp_top`], which keeps
-/// what it computed, and the second from a series in an argument below
-/// 2^-9, which needs no squaring at the precisions of K = 30.
+/// leading bits of the ball's lower end: the first factor comes from
+/// [`exp_top`], which keeps what it computed, and the second from a series
+/// in an argument within 2^-10 plus the ball's width of 0, which needs no
+/// squaring at the precisions of K = 30.
 pub(crate) fn exp(x: &Ball) -> Ball {
     let bits = x.bits();
+    debug_assert!(bits >= EXP_TOP_BITS);
     let dropped = bits - EXP_TOP_BITS;
     let top = u32::try_from((x.lower() >> dropped).max(BigInt::ZERO)).expect("x < 4");
     let point = Ball::new(BigInt::from(top) << dropped, BigUint::ZERO, bits);
