@@ -258,8 +258,9 @@ impl Constants {
     }
 }
 
-/// The bits of m that [`Constants::ln`] reduces by: t lies in
-/// [2^10, 2^11], so [`ln_top`] keeps at most 1025 logarithms.
+/// The bits of m that [`Constants::ln`] reduces by: t is m itself below
+/// 2^11 and lies in [2^10, 2^11] above, so [`ln_top`] keeps at most 2048
+/// logarithms, 1 MB at the precision of K = 1000.
 const TOP_BITS: u32 = 11;
 
 /// ln t for `t <= 2^TOP_BITS`, with the precision of `ln_2`, cut down
