@@ -2,13 +2,15 @@
 
 This is how a Python user would estimate log(n!) for the leading digits of
 a huge n!, without error bounds: the yardstick of issue 7 for the summary.
-`bench/summary.rs` runs this script once per n; by hand:
+`cargo bench --bench factorial` runs this script once per n
+(bench/factorial/summary.rs); by hand:
 
-    .venv/bin/python bench/summary_mpmath.py 100000
+    .venv/bin/python bench/summary_mpmath.py 100000 21
 
 prints "n cold warm" in seconds: the first call in this process, which
-fills mpmath's caches (ln 2, pi, Bernoulli numbers), and the median of
-repeated calls after it.
+fills mpmath's caches (ln 2, pi, Bernoulli numbers, logarithms of leading
+bits), and the median of SAMPLES calls after it. mpmath uses gmpy2 for its
+integers when it is installed, as it is in the project's venv.
 """
 
 import statistics
@@ -18,7 +20,6 @@ import time
 import mpmath
 
 mpmath.mp.dps = 60
-SAMPLES = 21
 
 
 def seconds(x):
@@ -28,7 +29,8 @@ def seconds(x):
 
 
 n = int(sys.argv[1])
+samples = int(sys.argv[2])
 x = mpmath.mpf(n) + 1
 cold = seconds(x)
-warm = statistics.median(seconds(x) for _ in range(SAMPLES))
+warm = statistics.median(seconds(x) for _ in range(samples))
 print(n, cold, warm)

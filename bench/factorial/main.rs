@@ -1,14 +1,17 @@
-//! The benchmark of issue 4: `n!` with all its decimal digits for
-//! n = 10^3 … 10^6, by this project natively and inside wasmtime, by CPython
-//! and by GMP, in one run on one machine.
+//! The benchmarks of issue 4, `n!` with all its decimal digits for
+//! n = 10^3 … 10^6 by this project natively and inside wasmtime, by CPython
+//! and by GMP, and of issue 7, the summary of n! against mpmath
+//! ([`summary`]), in one run on one machine.
 //!
-//! `cargo bench --bench factorial` builds the component, installs `gmpy2` in
-//! the project's venv, checks every result against GMP's digits, prints the
-//! table with its ratios and writes `bench/results/factorial.csv` and
-//! `bench/results/factorial.svg` (see `bench/README.md`).
+//! `cargo bench --bench factorial` builds the component, installs `gmpy2`
+//! and `mpmath` in the project's venv, checks every result against GMP's
+//! digits or the native summary, prints both tables with their ratios and
+//! writes `bench/results/factorial.csv`, `bench/results/factorial.svg` and
+//! `bench/results/summary.csv` (see `bench/README.md`).
 
 mod plot;
 mod reference;
+mod summary;
 mod wasm;
 
 use std::fmt::Write as _;
@@ -41,8 +44,9 @@ struct Row {
 fn main() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let component = wasm::build_component(root)?;
-    let reference = reference::measure(root, CPYTHON_MAX_N, &SIZES)?;
-    let mut library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
+    let python = reference::python(root)?;
+    let reference = reference::measure(root, &python, CPYTHON_MAX_N, &SIZES)?;
+    let library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
 
     let mut rows = Vec::new();
     for (&n, reference) in SIZES.iter().zip(&reference) {
@@ -67,7 +71,11 @@ fn main() -> Result<()> {
         eprintln!("measured n = {n}");
     }
 
+    let summaries = summary::measure(root, &python, &library)?;
+
     print!("{}", table(&rows));
+    println!();
+    print!("{}", summary::table(&summaries));
     let results = root.join("bench/results");
     std::fs::create_dir_all(&results)?;
     std::fs::write(results.join("factorial.csv"), csv(&rows))?;
@@ -75,6 +83,7 @@ fn main() -> Result<()> {
         results.join("factorial.svg"),
         plot::svg(&plot_series(&rows)),
     )?;
+    std::fs::write(results.join("summary.csv"), summary::csv(&summaries))?;
     println!("wrote {}", display(&results));
     Ok(())
 }

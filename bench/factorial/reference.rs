@@ -1,5 +1,6 @@
 //! CPython and GMP, timed by `bench/factorial_gmp.py` in the project's venv
 //! (`.venv`, or `$VENV`), which this module creates and fills with `gmpy2`
+//! and `mpmath` (for `summary_mpmath.py`)
 //! from PyPI on first use.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use anyhow::{Context, Result, bail, ensure};
 /// The `gmpy2` release measured (GMP 6.3 inside its wheels).
 const GMPY2: &str = "gmpy2==2.2.1";
 
+/// The `mpmath` release measured; it finds `gmpy2` and uses its integers.
+const MPMATH: &str = "mpmath==1.4.1";
+
 /// What the reference implementations measured for one n.
 pub struct Reference {
     /// GMP's digits of n!, which every other result must equal.
@@ -20,12 +24,20 @@ pub struct Reference {
     pub cpython: Option<Duration>,
 }
 
-/// Runs `factorial_gmp.py` for `sizes`, creating the venv when it is
-/// missing.
-pub fn measure(root: &Path, cpython_max_n: u64, sizes: &[u64]) -> Result<Vec<Reference>> {
-    let (python, digits_dir) = venv(root)?;
+/// Runs `factorial_gmp.py` with `python` (see [`python`]) for `sizes`.
+pub fn measure(
+    root: &Path,
+    python: &Path,
+    cpython_max_n: u64,
+    sizes: &[u64],
+) -> Result<Vec<Reference>> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let digits_dir = target.join("bench-digits");
+    std::fs::create_dir_all(&digits_dir)?;
     eprintln!("timing CPython (up to n = {cpython_max_n}) and GMP");
-    let output = Command::new(&python)
+    let output = Command::new(python)
         .arg(root.join("bench/factorial_gmp.py"))
         .arg(&digits_dir)
         .arg(cpython_max_n.to_string())
@@ -70,12 +82,9 @@ fn parse_line(line: &str, digits_dir: &Path) -> Result<Reference> {
     })
 }
 
-/// The venv's Python, with `gmpy2` installed, and a directory for GMP's
-/// digits in the target directory.
-fn venv(root: &Path) -> Result<(PathBuf, PathBuf)> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+/// The venv's Python, with `gmpy2` and `mpmath` installed; the venv is
+/// created when it is missing.
+pub fn python(root: &Path) -> Result<PathBuf> {
     let venv = std::env::var_os("VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".venv"));
@@ -84,17 +93,17 @@ fn venv(root: &Path) -> Result<(PathBuf, PathBuf)> {
         eprintln!("creating {}", venv.display());
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    let has_gmpy2 = Command::new(&python)
-        .args(["-c", "import gmpy2"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !has_gmpy2 {
-        eprintln!("installing {GMPY2}");
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", GMPY2]))?;
+    for (module, requirement) in [("gmpy2", GMPY2), ("mpmath", MPMATH)] {
+        let installed = Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|output| output.status.success());
+        if !installed {
+            eprintln!("installing {requirement}");
+            run(Command::new(&python).args(["-m", "pip", "install", "--quiet", requirement]))?;
+        }
     }
-    let digits_dir = target.join("bench-digits");
-    std::fs::create_dir_all(&digits_dir)?;
-    Ok((python, digits_dir))
+    Ok(python)
 }
 
 fn run(command: &mut Command) -> Result<()> {

@@ -10,11 +10,15 @@ use factorial_runner::host::{GuestSettings, Host};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
+use crate::summary::{matches, median};
+
 wasmtime::component::bindgen!({
     path: "wit",
     world: "library",
     with: { "wasi:cli/environment": wasmtime_wasi::p2::bindings::cli::environment },
 });
+
+pub use exports::factorial::api::compute::FactorialSummary;
 
 /// Builds the component in release mode, as the runner serves it, and
 /// returns its path. It goes to its own target directory below the usual
@@ -78,14 +82,20 @@ impl Embedding {
         })
     }
 
+    /// A fresh instance, as each request gets one.
+    fn instantiate(&self) -> Result<(Store<Host>, Library)> {
+        let mut store = Store::new(&self.engine, Host::new(&self.settings));
+        let library = Library::instantiate(&mut store, &self.component, &self.linker)?;
+        Ok((store, library))
+    }
+
     /// The best time of `runs` calls of `factorial(n)`, each on a fresh
     /// instance created beforehand (as each request gets one), checking
     /// that every call returns `expected`.
-    pub fn best_call(&mut self, n: u64, runs: usize, expected: &str) -> Result<Duration> {
+    pub fn best_call(&self, n: u64, runs: usize, expected: &str) -> Result<Duration> {
         let mut best = Duration::MAX;
         for _ in 0..runs {
-            let mut store = Store::new(&self.engine, Host::new(&self.settings));
-            let library = Library::instantiate(&mut store, &self.component, &self.linker)?;
+            let (mut store, library) = self.instantiate()?;
             let compute = library.factorial_api_compute();
             let start = Instant::now();
             let result = compute.call_factorial(&mut store, n)?;
@@ -94,5 +104,37 @@ impl Embedding {
             ensure!(text == expected, "{n}! differs from GMP's inside wasmtime");
         }
         Ok(best)
+    }
+
+    /// The median times of `summary(n, leading)`: each call on a fresh
+    /// instance created beforehand, and calls after the first on one kept
+    /// instance. Every answer must match `expected`.
+    pub fn summary_times(
+        &self,
+        n: u64,
+        leading: u32,
+        expected: &factorial::math::Summary,
+    ) -> Result<(Duration, Duration)> {
+        let call = |store: &mut Store<Host>, library: &Library| -> Result<Duration> {
+            let start = Instant::now();
+            let result = library
+                .factorial_api_compute()
+                .call_summary(store, n, leading)?;
+            let elapsed = start.elapsed();
+            let answer = result.map_err(|error| anyhow!("summary({n}, {leading}): {error:?}"))?;
+            ensure!(
+                matches(&answer, expected),
+                "summary({n}, {leading}) differs inside wasmtime: {answer:?}"
+            );
+            Ok(elapsed)
+        };
+        let cold = median(|| {
+            let (mut store, library) = self.instantiate()?;
+            call(&mut store, &library)
+        })?;
+        let (mut store, library) = self.instantiate()?;
+        call(&mut store, &library)?;
+        let warm = median(|| call(&mut store, &library))?;
+        Ok((cold, warm))
     }
 }

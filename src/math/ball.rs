@@ -43,6 +43,16 @@ impl Ball {
         self.bits
     }
 
+    /// The midpoint, in ulps.
+    pub(crate) fn midpoint(&self) -> &BigInt {
+        &self.midpoint
+    }
+
+    /// The radius, in ulps.
+    pub(crate) fn radius(&self) -> &BigUint {
+        &self.radius
+    }
+
     /// The least value the ball may hold, in ulps.
     pub(crate) fn lower(&self) -> BigInt {
         &self.midpoint - BigInt::from(self.radius.clone())
@@ -121,7 +131,12 @@ impl Ball {
 
     /// `self - other`, exactly.
     pub(crate) fn sub(&self, other: &Ball) -> Self {
-        self.add(&other.neg())
+        debug_assert_eq!(self.bits, other.bits);
+        Ball {
+            midpoint: &self.midpoint - &other.midpoint,
+            radius: &self.radius + &other.radius,
+            bits: self.bits,
+        }
     }
 
     /// `self * factor` for an exact integer `factor`, exactly.
@@ -188,7 +203,7 @@ impl Ball {
 /// `ceil(value / 2^shift)`.
 fn ceil_shr(value: &BigUint, shift: u64) -> BigUint {
     let floor = value >> shift;
-    if &floor << shift == *value {
+    if value.trailing_zeros().is_none_or(|zeros| zeros >= shift) {
         floor
     } else {
         floor + 1u8

@@ -20,16 +20,23 @@
 //! so the final balls contain the exact ln n!, f and 10^(f + K − 1) by
 //! construction. The errors that go into the radii are:
 //!
+//! - ln 2, ln 10 and ln 2π read from tables truncated to w bits: one ulp
+//!   each (beyond the tables, their series as below);
 //! - each series term truncated to w bits: at most 3 ulps a term for the
-//!   inverse-tangent series behind ln 2, ln 10, π and ln n, plus a tail
-//!   bounded by 2 ulps ([`super::elementary`]); one ulp per truncated product
-//!   or quotient;
+//!   inverse-tangent series behind ln n (and ln 2, ln 10 and π beyond the
+//!   tables), plus a tail bounded by 2 ulps; 2 ulps a term and a tail of 3
+//!   in exp's Taylor series ([`super::elementary`]); one ulp per truncated
+//!   product or quotient;
 //! - Stirling's remainder, smaller than the first omitted term, which is
 //!   computed and added to the radius ([`super::stirling`]);
 //! - the amplification of these by exact multipliers: (n + ½) for ln n and
 //!   E < 2^70 for ln 10, hence the `bitlen(n)` in the starting precision;
-//! - in exp, the Taylor tail (bounded by twice the first omitted term) and s
-//!   squarings that double the relative error, paid for by s extra bits.
+//! - the `bitlen(n)` low bits of ln n! − E ln 10 dropped before exp (at most
+//!   half the bits): one ulp of the coarser precision, about what the
+//!   radius already holds from the multiplier n;
+//! - in exp, the radius of its argument, carried through exp's derivative,
+//!   and s squarings that double the relative error, paid for by s extra
+//!   bits.
 //!
 //! E is accepted only when the ball for ln n! − E ln 10 lies within
 //! [0, ln 10), checked against the ends of both balls; the leading digits
@@ -56,23 +63,25 @@ use super::stirling::ln_factorial;
 /// n! is computed exactly; from there on, Stirling's series. Timed natively
 /// with this constant set to 1 and to 1000, at n around the switch for
 /// K = 1, 30 and 1000, the two cost the same at 3.5 to 4.6 n per bit when
-/// the constants are cached (a kept instance) and 4.4 to 13 when they are
-/// computed first (a fresh one); 4 errs towards the series, whose cost
-/// hardly depends on n. It must stay at least 3: the error analysis needs
-/// n >= 10K there.
+/// ln 2, ln 10 and ln 2π are at hand, as they now always are (tables); 4
+/// errs towards the series, whose cost hardly depends on n. That was timed
+/// before the series got about twice cheaper (issue 7), which lowers the
+/// break-even: time it again before changing this. It must stay at least 3:
+/// the error analysis needs n >= 10K there.
 pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
 
 /// Bits added to the starting precision beyond the K decimal digits asked
-/// for and the `bitlen(n)` lost to the multipliers n and E. About 20 cover
-/// the truncations of a few hundred series terms; the rest is the guard: the
-/// final enclosures are 27 to 35 bits narrower than a unit of the last digit
-/// (measured for the n and K of `bench/summary.rs`), so a second round
-/// takes an n! within about 2^-30 of a digit boundary.
-const SLACK_BITS: u64 = 48;
+/// for and the `bitlen(n)` lost to the multipliers n and E. About 10 cover
+/// the truncations of the series terms; the rest is the guard: the final
+/// enclosures are 27 to 35 bits narrower than a unit of the last digit
+/// (measured for n = 10^3, 10^4, 10^5, 10^9, 10^18 and 2^64 − 1 with
+/// K = 1, 30 and 1000), so a second round takes an n! within about 2^-30
+/// of a digit boundary.
+const SLACK_BITS: u64 = 40;
 
 /// The most leading digits the service gives (`CONTRACT.md` section 5): the
 /// cost grows with the square of K, to a few milliseconds at 1000
-/// (`bench/summary.rs`).
+/// (`bench/factorial/summary.rs`).
 pub const MAX_LEADING_DIGITS: u32 = 1000;
 
 /// The leading digits the service gives when none are asked for.
@@ -203,7 +212,7 @@ fn decimal_length(x: &BigUint) -> u64 {
 
 /// From an enclosure of ln n! at `bits` of precision.
 fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u128, String)> {
-    let constants = Constants::cached(bits);
+    let constants = Constants::new(bits);
     let ln_factorial = ln_factorial(n, &constants);
     let ln_10 = constants.ln_10();
     // A lower bound on E = floor(log10 n!), exact when the check below holds.
@@ -213,6 +222,11 @@ fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u1
         return None;
     }
     let scale = Pow::pow(BigUint::from(10u8), count(leading) - 1);
+    // The radius already counts ln n's ulps n times over: so many low bits
+    // are noise (at most half of them are dropped), and exp is cheaper
+    // without them.
+    let magnitude = u64::from(u64::BITS - n.leading_zeros());
+    let fraction_ln = fraction_ln.with_bits(bits - magnitude.min(bits / 2));
     let prefix = exp(&fraction_ln).scale(scale).floor()?;
     // log10 n! < 2^69, so only an undecided ball can miss `u128`.
     let digits = u128::try_from(exponent + 1).ok()?;
@@ -359,7 +373,7 @@ mod tests {
     #[test]
     fn a_low_first_precision_is_raised_until_it_decides() {
         let n = 100_000;
-        let (summary, rounds) = summary_in_rounds(n, DEFAULT_LEADING_DIGITS, 64);
+        let (summary, rounds) = summary_in_rounds(n, DEFAULT_LEADING_DIGITS, 40);
         assert!(rounds > 2, "{rounds}");
         assert_eq!(summary, expected(n, &factorial_decimal(n), 30));
     }

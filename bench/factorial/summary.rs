@@ -1,0 +1,177 @@
+//! The benchmark of issue 7: the summary of n! (its digit count, trailing
+//! zeros and first K digits) natively and inside wasmtime, against mpmath's
+//! `loggamma(n + 1)` at 60 digits, the non-rigorous estimate a Python user
+//! would reach for, timed by `bench/summary_mpmath.py` in the project's venv.
+//!
+//! Each time is the median of [`SAMPLES`] calls. The component keeps the
+//! logarithms and exponentials of the leading bits it reduces by in its
+//! instance, as mpmath keeps its constants and the logarithms of leading
+//! bits in its process, so both are timed cold and warm. Cold: a fresh
+//! instance for every call (each HTTP request gets one; instantiating is
+//! not timed), and the first call in a fresh Python process. Warm: calls
+//! after the first in one instance or process, as a host that keeps an
+//! instance for the typed interface sees them. The native column is warm.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use factorial::math::{Summary, summary};
+
+use crate::wasm::{Embedding, FactorialSummary};
+
+/// The n of issue 7's targets.
+const NUMBERS: [u64; 4] = [100_000, 1_000_000_000, 1_000_000_000_000_000_000, u64::MAX];
+
+/// The service's smallest, default and largest K.
+const LEADINGS: [u32; 3] = [1, 30, 1000];
+
+/// Calls per median: stable to a few percent at well under a second a row.
+const SAMPLES: usize = 21;
+
+/// One row of the table.
+pub struct Row {
+    n: u64,
+    leading: u32,
+    native: Duration,
+    wasm_cold: Duration,
+    wasm_warm: Duration,
+    mpmath_cold: Duration,
+    mpmath_warm: Duration,
+}
+
+/// Times every n and K, checking that the component's summary is the
+/// native one.
+pub fn measure(root: &Path, python: &Path, library: &Embedding) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for n in NUMBERS {
+        let (mpmath_cold, mpmath_warm) = mpmath_times(root, python, n)?;
+        for leading in LEADINGS {
+            let count = NonZeroUsize::new(leading as usize).context("K is positive")?;
+            let expected = summary(n, count);
+            let native = median(|| {
+                let start = Instant::now();
+                black_box(summary(black_box(n), count));
+                Ok(start.elapsed())
+            })?;
+            let (wasm_cold, wasm_warm) = library.summary_times(n, leading, &expected)?;
+            rows.push(Row {
+                n,
+                leading,
+                native,
+                wasm_cold,
+                wasm_warm,
+                mpmath_cold,
+                mpmath_warm,
+            });
+        }
+        eprintln!("measured the summary of {n}!");
+    }
+    Ok(rows)
+}
+
+/// Whether the component's answer is `expected`, field by field.
+pub fn matches(answer: &FactorialSummary, expected: &Summary) -> bool {
+    answer.number == expected.number
+        && answer.digits == expected.digits.to_string()
+        && answer.trailing_zeros == expected.trailing_zeros
+        && answer.leading_digits == expected.leading_digits
+}
+
+/// The median of [`SAMPLES`] times returned by `run`, or its first error.
+pub fn median(mut run: impl FnMut() -> Result<Duration>) -> Result<Duration> {
+    let mut times = (0..SAMPLES).map(|_| run()).collect::<Result<Vec<_>>>()?;
+    times.sort();
+    Ok(times[SAMPLES / 2])
+}
+
+/// mpmath's first call and median warm call of `loggamma(n + 1)`, from
+/// `summary_mpmath.py` in a fresh process.
+fn mpmath_times(root: &Path, python: &Path, n: u64) -> Result<(Duration, Duration)> {
+    let output = Command::new(python)
+        .arg(root.join("bench/summary_mpmath.py"))
+        .arg(n.to_string())
+        .arg(SAMPLES.to_string())
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    ensure!(
+        output.status.success(),
+        "summary_mpmath.py failed: {}",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    let line = String::from_utf8(output.stdout)?;
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [_, cold, warm] = fields[..] else {
+        bail!("unexpected output from summary_mpmath.py: {line:?}");
+    };
+    Ok((
+        Duration::from_secs_f64(cold.parse()?),
+        Duration::from_secs_f64(warm.parse()?),
+    ))
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// The table, with the ratios of issue 7: wasm over mpmath, cold and warm.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>20} {:>4} {:>10} {:>10} {:>10} {:>11} {:>11} {:>9} {:>9}",
+        "n",
+        "K",
+        "native µs",
+        "wasm cold",
+        "wasm warm",
+        "mpmath cold",
+        "mpmath warm",
+        "cold/cold",
+        "warm/warm"
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{:>20} {:>4} {:>10.1} {:>10.1} {:>10.1} {:>11.1} {:>11.1} {:>9.2} {:>9.2}",
+            row.n,
+            row.leading,
+            micros(row.native),
+            micros(row.wasm_cold),
+            micros(row.wasm_warm),
+            micros(row.mpmath_cold),
+            micros(row.mpmath_warm),
+            ratio(row.wasm_cold, row.mpmath_cold),
+            ratio(row.wasm_warm, row.mpmath_warm)
+        );
+    }
+    out
+}
+
+pub fn csv(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "n,leading_digits,native_s,wasm_cold_s,wasm_warm_s,mpmath_cold_s,mpmath_warm_s\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{},{},{:.9},{:.9},{:.9},{:.9},{:.9}",
+            row.n,
+            row.leading,
+            row.native.as_secs_f64(),
+            row.wasm_cold.as_secs_f64(),
+            row.wasm_warm.as_secs_f64(),
+            row.mpmath_cold.as_secs_f64(),
+            row.mpmath_warm.as_secs_f64()
+        );
+    }
+    out
+}
