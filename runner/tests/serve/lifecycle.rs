@@ -40,9 +40,8 @@ fn the_grace_period_bounds_the_drain() {
     drop(slow.join());
 }
 
-#[test]
-fn a_precompiled_component_serves_the_same() {
-    let dir = tempdir("precompiled");
+/// `factorial-runner compile` of the component into `dir`.
+fn compile_into(dir: &std::path::Path) -> std::path::PathBuf {
     let artifact = dir.join("factorial.cwasm");
     let output = run_to_exit(
         runner_command()
@@ -57,6 +56,13 @@ fn a_precompiled_component_serves_the_same() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    artifact
+}
+
+#[test]
+fn a_precompiled_component_serves_the_same() {
+    let dir = tempdir("precompiled");
+    let artifact = compile_into(&dir);
     let runner = Runner::start_with(&artifact, &[]);
     runner.get("/api/v1/factorial?number=5").assert(
         200,
@@ -102,16 +108,7 @@ fn loads_on_a_host_with(artifact: &std::path::Path, features: fn(&str) -> Option
 #[test]
 fn a_precompiled_component_needs_x86_64_v3_not_the_build_machines_cpu() {
     let dir = tempdir("portable");
-    let artifact = dir.join("factorial.cwasm");
-    let output = run_to_exit(
-        runner_command()
-            .arg("compile")
-            .arg("--component")
-            .arg(component_path())
-            .arg("--output")
-            .arg(&artifact),
-    );
-    assert!(output.status.success());
+    let artifact = compile_into(&dir);
     // A Haswell: AVX2, no AVX-512, whatever the machine that compiled.
     let v3 = |feature: &str| Some(X86_64_V3.contains(&feature));
     assert!(loads_on_a_host_with(&artifact, v3));
