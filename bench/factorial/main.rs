@@ -27,9 +27,10 @@ const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
 /// minutes at 10^6, so it is skipped above this.
 const CPYTHON_MAX_N: u64 = 100_000;
 
-/// Every time is the best of this many runs (one run above 10^5 for the
-/// slow CPython, see `factorial_gmp.py`).
-const RUNS: usize = 5;
+/// Every n! time, GMP's too, is the best of this many runs (one at 10^5 for
+/// the slow CPython, see `factorial_gmp.py`): enough for the growth ratio to
+/// repeat within a few percent on a shared machine.
+const RUNS: usize = 9;
 
 /// One row of the table.
 struct Row {
@@ -45,7 +46,7 @@ fn main() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let component = wasm::build_component(root)?;
     let python = reference::python(root)?;
-    let reference = reference::measure(root, &python, CPYTHON_MAX_N, &SIZES)?;
+    let reference = reference::measure(root, &python, CPYTHON_MAX_N, RUNS, &SIZES)?;
     let library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
 
     let mut rows = Vec::new();

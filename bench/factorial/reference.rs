@@ -13,7 +13,9 @@ use anyhow::{Context, Result, bail, ensure};
 const GMPY2: &str = "gmpy2==2.2.1";
 
 /// The `mpmath` release measured; it finds `gmpy2` and uses its integers.
-const MPMATH: &str = "mpmath==1.4.1";
+/// 1.3.0, not 1.4: cfn-lint (`deploy/test.sh`) shares the venv, and its
+/// sympy needs mpmath below 1.4.
+const MPMATH: &str = "mpmath==1.3.0";
 
 /// What the reference implementations measured for one n.
 pub struct Reference {
@@ -24,11 +26,13 @@ pub struct Reference {
     pub cpython: Option<Duration>,
 }
 
-/// Runs `factorial_gmp.py` with `python` (see [`python`]) for `sizes`.
+/// Runs `factorial_gmp.py` with `python` (see [`python`]) for `sizes`, each
+/// GMP time the best of `runs`.
 pub fn measure(
     root: &Path,
     python: &Path,
     cpython_max_n: u64,
+    runs: usize,
     sizes: &[u64],
 ) -> Result<Vec<Reference>> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -41,6 +45,7 @@ pub fn measure(
         .arg(root.join("bench/factorial_gmp.py"))
         .arg(&digits_dir)
         .arg(cpython_max_n.to_string())
+        .arg(runs.to_string())
         .args(sizes.iter().map(u64::to_string))
         .output()
         .with_context(|| format!("running {}", python.display()))?;
@@ -82,7 +87,7 @@ fn parse_line(line: &str, digits_dir: &Path) -> Result<Reference> {
     })
 }
 
-/// The venv's Python, with `gmpy2` and `mpmath` installed; the venv is
+/// The venv's Python, with the pinned `gmpy2` and `mpmath`; the venv is
 /// created when it is missing.
 pub fn python(root: &Path) -> Result<PathBuf> {
     let venv = std::env::var_os("VENV")
@@ -93,16 +98,9 @@ pub fn python(root: &Path) -> Result<PathBuf> {
         eprintln!("creating {}", venv.display());
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    for (module, requirement) in [("gmpy2", GMPY2), ("mpmath", MPMATH)] {
-        let installed = Command::new(&python)
-            .args(["-c", &format!("import {module}")])
-            .output()
-            .is_ok_and(|output| output.status.success());
-        if !installed {
-            eprintln!("installing {requirement}");
-            run(Command::new(&python).args(["-m", "pip", "install", "--quiet", requirement]))?;
-        }
-    }
+    // Exact pins already installed are satisfied without asking the index;
+    // another version in the venv is replaced.
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", GMPY2, MPMATH]))?;
     Ok(python)
 }
 
