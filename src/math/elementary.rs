@@ -34,6 +34,7 @@
 //! proven in its doc comment and carried in the ball's radius.
 
 use std::cell::RefCell;
+use std::thread::LocalKey;
 
 use num_bigint::{BigInt, BigUint};
 
@@ -271,17 +272,31 @@ const TOP_BITS: u32 = 11;
 /// where the kept logarithms cost nothing either.
 fn ln_top(t: u32, ln_2: &Ball) -> Ball {
     thread_local! {
-        static MOST_PRECISE: RefCell<Vec<Option<Ball>>> = const { RefCell::new(Vec::new()) };
+        static MOST_PRECISE: Kept = const { RefCell::new(Vec::new()) };
     }
-    let index = usize::try_from(t).expect("t <= 2^TOP_BITS");
-    let bits = ln_2.bits();
-    MOST_PRECISE.with_borrow_mut(|kept| {
-        if kept.len() <= index {
-            kept.resize(index + 1, None);
+    kept(&MOST_PRECISE, t, ln_2.bits(), || ln_integer(t, ln_2))
+}
+
+/// Balls by index, each at the most precise it was computed.
+type Kept = RefCell<Vec<Option<Ball>>>;
+
+/// Entry `index` of `cache` with `bits` fractional bits: cut down from the
+/// kept one when that is precise enough, else from `compute` (which must
+/// give `bits`), then kept.
+fn kept(
+    cache: &'static LocalKey<Kept>,
+    index: u32,
+    bits: u64,
+    compute: impl FnOnce() -> Ball,
+) -> Ball {
+    let index = usize::try_from(index).expect("a small index");
+    cache.with_borrow_mut(|balls| {
+        if balls.len() <= index {
+            balls.resize(index + 1, None);
         }
-        match &kept[index] {
-            Some(ln) if ln.bits() >= bits => ln.with_bits(bits),
-            _ => kept[index].insert(ln_integer(t, ln_2)).clone(),
+        match &balls[index] {
+            Some(ball) if ball.bits() >= bits => ball.with_bits(bits),
+            _ => balls[index].insert(compute()).clone(),
         }
     })
 }
@@ -371,21 +386,11 @@ const EXP_TOP_BITS: u64 = 10;
 /// suffices; as [`ln_top`], for a kept instance.
 fn exp_top(a: u32, bits: u64) -> Ball {
     thread_local! {
-        static MOST_PRECISE: RefCell<Vec<Option<Ball>>> = const { RefCell::new(Vec::new()) };
+        static MOST_PRECISE: Kept = const { RefCell::new(Vec::new()) };
     }
-    let index = usize::try_from(a).expect("a small index");
-    MOST_PRECISE.with_borrow_mut(|kept| {
-        if kept.len() <= index {
-            kept.resize(index + 1, None);
-        }
-        match &kept[index] {
-            Some(exp) if exp.bits() >= bits => exp.with_bits(bits),
-            _ => {
-                let point = BigInt::from(a) << (bits - EXP_TOP_BITS);
-                let exp = exp_series(&Ball::new(point, BigUint::ZERO, bits));
-                kept[index].insert(exp).clone()
-            }
-        }
+    kept(&MOST_PRECISE, a, bits, || {
+        let point = BigInt::from(a) << (bits - EXP_TOP_BITS);
+        exp_series(&Ball::new(point, BigUint::ZERO, bits))
     })
 }
 

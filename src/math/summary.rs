@@ -157,8 +157,13 @@ fn summary_in_rounds(n: u64, leading: NonZeroUsize, bits: u64) -> (Summary, u32)
 /// each), the bits of n, and [`SLACK_BITS`].
 fn initial_bits(n: u64, leading: NonZeroUsize) -> u64 {
     let significand = count(leading).saturating_mul(3322) / 1000 + 1;
-    let magnitude = u64::from(u64::BITS - n.leading_zeros());
-    significand.saturating_add(magnitude + SLACK_BITS)
+    significand.saturating_add(bit_length(n) + SLACK_BITS)
+}
+
+/// The bits of n, which the multipliers n and E cost in precision (see
+/// the error analysis above).
+fn bit_length(n: u64) -> u64 {
+    u64::from(u64::BITS - n.leading_zeros())
 }
 
 /// `leading` as a `u64`, in which powers of ten take their exponents.
@@ -225,8 +230,7 @@ fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u1
     // The radius already counts ln n's ulps n times over: so many low bits
     // are noise (at most half of them are dropped), and exp is cheaper
     // without them.
-    let magnitude = u64::from(u64::BITS - n.leading_zeros());
-    let fraction_ln = fraction_ln.with_bits(bits - magnitude.min(bits / 2));
+    let fraction_ln = fraction_ln.with_bits(bits - bit_length(n).min(bits / 2));
     let prefix = exp(&fraction_ln).scale(scale).floor()?;
     // log10 n! < 2^69, so only an undecided ball can miss `u128`.
     let digits = u128::try_from(exponent + 1).ok()?;
