@@ -1,7 +1,10 @@
 //! The benchmark of issue 7: the summary of n! (its digit count, trailing
 //! zeros and first K digits) natively and inside wasmtime, against mpmath's
 //! `loggamma(n + 1)` at 60 digits, the non-rigorous estimate a Python user
-//! would reach for, timed by `bench/summary_mpmath.py` in the project's venv.
+//! would reach for, timed by `bench/summary_mpmath.py` in the project's venv:
+//! alone, and with what it takes from there to the summary's answer (the
+//! digit count and [`MPMATH_LEADING`] leading digits), which must be the
+//! same answer.
 //!
 //! Each time is the median of [`SAMPLES`] calls. The component keeps the
 //! logarithms and exponentials of the leading bits it reduces by in its
@@ -45,8 +48,19 @@ pub struct Row {
     native: Duration,
     wasm_cold: Duration,
     wasm_warm: Duration,
-    /// mpmath's first and warm calls, for K = [`MPMATH_LEADING`].
-    mpmath: Option<(Duration, Duration)>,
+    /// For K = [`MPMATH_LEADING`] only.
+    mpmath: Option<Mpmath>,
+}
+
+/// mpmath's times for one n.
+#[derive(Clone, Copy)]
+struct Mpmath {
+    /// The first call of `loggamma` in a fresh process.
+    cold: Duration,
+    /// Later calls of `loggamma`.
+    warm: Duration,
+    /// Later calls of `loggamma` and what turns it into the summary's answer.
+    answer: Duration,
 }
 
 /// Times every n and K, checking that the component's summary is the
@@ -93,13 +107,16 @@ pub fn median(mut run: impl FnMut() -> Result<Duration>) -> Result<Duration> {
     Ok(times[SAMPLES / 2])
 }
 
-/// mpmath's first call and median warm call of `loggamma(n + 1)`, from
-/// `summary_mpmath.py` in a fresh process.
-fn mpmath_times(root: &Path, python: &Path, n: u64) -> Result<(Duration, Duration)> {
+/// mpmath's times from `summary_mpmath.py` in a fresh process, for K =
+/// [`MPMATH_LEADING`], once its answer is checked against the summary's.
+fn mpmath_times(root: &Path, python: &Path, n: u64) -> Result<Mpmath> {
+    let leading = NonZeroUsize::new(MPMATH_LEADING as usize).context("K is positive")?;
+    let expected = summary(n, leading);
     let output = Command::new(python)
         .arg(root.join("bench/summary_mpmath.py"))
         .arg(n.to_string())
         .arg(SAMPLES.to_string())
+        .arg(MPMATH_LEADING.to_string())
         .output()
         .with_context(|| format!("running {}", python.display()))?;
     ensure!(
@@ -109,13 +126,19 @@ fn mpmath_times(root: &Path, python: &Path, n: u64) -> Result<(Duration, Duratio
     );
     let line = String::from_utf8(output.stdout)?;
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let [_, cold, warm] = fields[..] else {
+    let [_, cold, warm, answer, digits, leading] = fields[..] else {
         bail!("unexpected output from summary_mpmath.py: {line:?}");
     };
-    Ok((
-        Duration::from_secs_f64(cold.parse()?),
-        Duration::from_secs_f64(warm.parse()?),
-    ))
+    ensure!(
+        digits == expected.digits.to_string() && leading == expected.leading_digits,
+        "mpmath's answer for {n}! differs from the summary: {digits} digits, {leading}"
+    );
+    let seconds = |field: &str| -> Result<Duration> { Ok(Duration::from_secs_f64(field.parse()?)) };
+    Ok(Mpmath {
+        cold: seconds(cold)?,
+        warm: seconds(warm)?,
+        answer: seconds(answer)?,
+    })
 }
 
 fn micros(duration: Duration) -> f64 {
@@ -126,12 +149,13 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// The table, with the ratios of issue 7: wasm over mpmath, cold and warm.
+/// The table, with the ratios of issue 7: wasm over mpmath's `loggamma`,
+/// cold and warm, and warm over mpmath's way to the same answer.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>20} {:>4} {:>10} {:>10} {:>10} {:>11} {:>11} {:>9} {:>9}",
+        "{:>20} {:>4} {:>10} {:>10} {:>10} {:>11} {:>11} {:>13} {:>9} {:>9} {:>11}",
         "n",
         "K",
         "native µs",
@@ -139,19 +163,26 @@ pub fn table(rows: &[Row]) -> String {
         "wasm warm",
         "mpmath cold",
         "mpmath warm",
+        "mpmath answer",
         "cold/cold",
-        "warm/warm"
+        "warm/warm",
+        "warm/answer"
     );
     for row in rows {
         let mpmath = row.mpmath.map_or(
-            format!("{:>11} {:>11} {:>9} {:>9}", "-", "-", "-", "-"),
-            |(cold, warm)| {
+            format!(
+                "{:>11} {:>11} {:>13} {:>9} {:>9} {:>11}",
+                "-", "-", "-", "-", "-", "-"
+            ),
+            |mpmath| {
                 format!(
-                    "{:>11.1} {:>11.1} {:>9.2} {:>9.2}",
-                    micros(cold),
-                    micros(warm),
-                    ratio(row.wasm_cold, cold),
-                    ratio(row.wasm_warm, warm)
+                    "{:>11.1} {:>11.1} {:>13.1} {:>9.2} {:>9.2} {:>11.2}",
+                    micros(mpmath.cold),
+                    micros(mpmath.warm),
+                    micros(mpmath.answer),
+                    ratio(row.wasm_cold, mpmath.cold),
+                    ratio(row.wasm_warm, mpmath.warm),
+                    ratio(row.wasm_warm, mpmath.answer)
                 )
             },
         );
@@ -170,11 +201,16 @@ pub fn table(rows: &[Row]) -> String {
 
 pub fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
-        "n,leading_digits,native_s,wasm_cold_s,wasm_warm_s,mpmath_cold_s,mpmath_warm_s\n",
+        "n,leading_digits,native_s,wasm_cold_s,wasm_warm_s,mpmath_cold_s,mpmath_warm_s,mpmath_answer_s\n",
     );
     for row in rows {
-        let mpmath = row.mpmath.map_or(",".into(), |(cold, warm)| {
-            format!("{:.9},{:.9}", cold.as_secs_f64(), warm.as_secs_f64())
+        let mpmath = row.mpmath.map_or(",,".into(), |mpmath| {
+            format!(
+                "{:.9},{:.9},{:.9}",
+                mpmath.cold.as_secs_f64(),
+                mpmath.warm.as_secs_f64(),
+                mpmath.answer.as_secs_f64()
+            )
         });
         let _ = writeln!(
             out,
