@@ -8,7 +8,8 @@ a huge n!, without error bounds: the yardstick of issue 7 for the summary.
 
     .venv/bin/python bench/summary_mpmath.py 100000 21 30
 
-(n, SAMPLES and K) prints "n cold warm answer digits leading" (times in seconds):
+(n, SAMPLES and K) prints "n cold warm answer digits leading", times in
+seconds:
 
 - cold: the first call of loggamma in this process, which fills mpmath's
   caches (ln 2, pi, Bernoulli numbers, logarithms of leading bits);
@@ -29,6 +30,7 @@ import time
 import mpmath
 
 mpmath.mp.dps = 60
+
 
 def answer(n, leading):
     """The digit count of n! and its first `leading` digits, from loggamma."""

@@ -591,8 +591,8 @@ fn inverse_butterflies(low: &mut [u32], high: &mut [u32], w_inverse: Twiddle, p:
 /// deadline) on every loop's back edge, and around that check Cranelift
 /// spills and reloads the loop's vectors: with a turn for every four pairs
 /// (one SIMD vector), the transforms took half again as long with the check
-/// as without. 32 pairs a turn cut that to an eighth, and 8 or 64 were slower
-/// without the check (`wasmtime run -W timeout=…`, 300000!).
+/// as without, and with 32 pairs a turn a tenth longer. 8 or 64 pairs a turn
+/// were slower without the check (`wasmtime run -W timeout=…`, 300000!).
 const UNROLLED_PAIRS: usize = 32;
 
 /// `pair` on each `(low[i], high[i])`, [`UNROLLED_PAIRS`] of them a loop
