@@ -1,7 +1,7 @@
 //! CPython and GMP, timed by `bench/factorial_gmp.py` in the project's venv
-//! (`.venv`, or `$VENV`), which this module creates and fills with `gmpy2`
-//! and `mpmath` (for `summary_mpmath.py`)
-//! from PyPI on first use.
+//! (`.venv`, or `$VENV`), which this module creates when it is missing and
+//! where it installs the pinned `gmpy2` and `mpmath` (for
+//! `summary_mpmath.py`) from PyPI when another version, or none, is there.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -68,6 +68,8 @@ struct Mpmath {
 pub fn measure(root: &Path, python: &Path, library: &Embedding) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for n in NUMBERS {
+        // mpmath first, before this n's own timings: run after them, its
+        // first call took up to 1.7 times as long as alone.
         let mpmath = mpmath_times(root, python, n)?;
         for leading in LEADINGS {
             let count = NonZeroUsize::new(leading as usize).context("K is positive")?;
