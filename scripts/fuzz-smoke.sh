@@ -10,12 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo_fuzz_version=0.13.2
-seconds=${FUZZ_SECONDS:-30}
+source scripts/install.sh
 
-if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $cargo_fuzz_version" ]; then
-    cargo install cargo-fuzz --locked --version "$cargo_fuzz_version"
-fi
+seconds=${FUZZ_SECONDS:-30}
+install_crate_bin cargo-fuzz 0.13.2 "cargo fuzz"
 
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings

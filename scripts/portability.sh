@@ -10,27 +10,19 @@
 # of examples/js/package-lock.json, again only when that lockfile changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/install.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 component=${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/factorial.wasm
 [ -f "$component" ] || { echo "$component is missing: build it first (scripts/test.sh does)"; exit 1; }
 
-# wasmtime-cli with the features `serve` needs: its defaults (every proposal,
-# TLS, winch, pulley, the explorer) took 21 minutes to build on 2 cores.
-wasmtime_version=48.0.8
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-case "$(wasmtime --version 2>/dev/null || true)" in
-    "wasmtime $wasmtime_version"*) ;;
-    *) cargo install wasmtime-cli --version "$wasmtime_version" --locked --no-default-features \
-           --features serve,run,cranelift,parallel-compilation,pooling-allocator ;;
-esac
-
+# wasmtime-cli with only what `wasmtime serve` needs: its default features
+# (every proposal, TLS, winch, pulley, the explorer) take longer to build.
+# `serve` does not compile without `component-model-async`.
+install_crate_bin wasmtime-cli 48.0.8 wasmtime --no-default-features \
+    --features serve,run,cranelift,component-model-async,parallel-compilation,pooling-allocator
 # jco and preview2-shim, exactly as the lockfile pins them.
-lock=examples/js/package-lock.json
-stamp=examples/js/node_modules/.package-lock.sha256
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$(sha256sum "$lock")" ]; then
-    (cd examples/js && npm ci --no-audit --no-fund --loglevel=error)
-    sha256sum "$lock" >"$stamp"
-fi
+install_npm_lockfile examples/js
 
 echo "==> the contract on wasmtime serve and jco serve"
 cargo test --locked -p factorial-runner --test serve -- --ignored hosts::
