@@ -10,6 +10,16 @@
 /** The fewest tasks the service runs: one per Availability Zone. */
 export const MIN_TASK_COUNT = 2;
 
+/**
+ * How much longer than the runner's shutdown grace period ECS waits before it
+ * kills the container, in seconds: time for the runner to give up on the
+ * last requests, say so in its log and exit by itself.
+ */
+export const STOP_TIMEOUT_MARGIN_SECONDS = 5;
+
+/** The longest grace period whose stop timeout Fargate accepts (120 s at most). */
+const MAX_SHUTDOWN_GRACE_SECONDS = 120 - STOP_TIMEOUT_MARGIN_SECONDS;
+
 /** Everything that differs between two deployments of the factorial API. */
 export interface DeploymentConfig {
   /** The AWS account and region the stack is deployed to. */
@@ -31,6 +41,13 @@ export interface DeploymentConfig {
   readonly maxNumber?: number;
   /** Where alarm notifications are e-mailed; absent: the SNS topic has no subscription. */
   readonly alarmEmail?: string;
+  /**
+   * How long the runner lets in-flight requests finish once it is told to
+   * stop, in seconds. Passed to the runner as `FACTORIAL_SHUTDOWN_GRACE`, and
+   * the source of the container's stop timeout and the target group's
+   * deregistration delay.
+   */
+  readonly shutdownGraceSeconds: number;
 }
 
 /** One parameter: its context key, its environment variable and its default, if it has one. */
@@ -54,6 +71,11 @@ export const PARAMETERS = {
   natGateways: { context: 'natGateways', env: 'FACTORIAL_NAT_GATEWAYS', default: '2' },
   maxNumber: { context: 'maxNumber', env: 'FACTORIAL_MAX_NUMBER' },
   alarmEmail: { context: 'alarmEmail', env: 'FACTORIAL_ALARM_EMAIL' },
+  shutdownGraceSeconds: {
+    context: 'shutdownGraceSeconds',
+    env: 'FACTORIAL_SHUTDOWN_GRACE_SECONDS',
+    default: '30',
+  },
 } as const satisfies Record<string, Parameter>;
 
 type ParameterName = keyof typeof PARAMETERS;
@@ -150,6 +172,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
   const alarmEmail = optional('alarmEmail', () =>
     text('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
   );
+  const shutdownGraceSeconds = integer('shutdownGraceSeconds', 1, MAX_SHUTDOWN_GRACE_SECONDS);
 
   if (problems.length > 0) {
     throw new Error(`Invalid deployment parameters:\n  ${problems.join('\n  ')}`);
@@ -167,5 +190,6 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     natGateways,
     maxNumber,
     alarmEmail,
+    shutdownGraceSeconds,
   };
 }

@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { MIN_TASK_COUNT } from './config';
+import { MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
 
 /** The port `factorial-runner` listens on inside the task (its `FACTORIAL_LISTEN`). */
 const CONTAINER_PORT = 5000;
@@ -47,15 +47,35 @@ export interface FactorialServiceProps {
   readonly maxNumber?: number;
   /** How long the container's logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /**
+   * How long the runner lets in-flight requests finish once told to stop
+   * (`FACTORIAL_SHUTDOWN_GRACE`); the deregistration delay and the stop
+   * timeout follow from it. Whole seconds.
+   */
+  readonly shutdownGrace: Duration;
 }
 
 /**
  * The factorial runner on Fargate: a cluster with Container Insights, the
  * image built from the repository's Dockerfile, tasks in private subnets that
  * only the load balancer can reach, rolling deployments that roll back on
- * failure, and auto scaling on CPU and on requests per task.
+ * failure (and on alarms, see `rollBackOnAlarms`), tasks stopped without
+ * cutting requests short, and auto scaling on CPU and on requests per task.
+ *
+ * Stopping a task (scale-in, deployment) goes: ECS deregisters it from the
+ * target group, and the load balancer sends it no new requests but lets those
+ * in flight finish for up to the deregistration delay; then ECS sends SIGTERM,
+ * and the runner stops accepting connections and lets what is still in flight
+ * finish for up to its grace period; then, after the stop timeout, SIGKILL.
+ * So the delay is the grace: a request in flight when draining starts gets as
+ * long at the load balancer as the runner would give it after SIGTERM (and
+ * with the default 30 s, the runner's own request deadline, every request is
+ * answered, if only with a 504, before the task is signalled). The stop
+ * timeout is the grace plus a margin, so that the runner's own timer, not
+ * SIGKILL, ends the drain of whatever is still in flight at SIGTERM.
  */
 export class FactorialService extends Construct {
+  readonly service: ecs.FargateService;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
 
   constructor(scope: Construct, id: string, props: FactorialServiceProps) {
@@ -79,10 +99,12 @@ export class FactorialService extends Construct {
         exclude: IMAGE_EXCLUDES,
       }),
       user: CONTAINER_USER,
+      stopTimeout: props.shutdownGrace.plus(Duration.seconds(STOP_TIMEOUT_MARGIN_SECONDS)),
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: CONTAINER_PORT }],
       environment: {
         FACTORIAL_LISTEN: `0.0.0.0:${CONTAINER_PORT}`,
+        FACTORIAL_SHUTDOWN_GRACE: `${props.shutdownGrace.toSeconds()}s`,
         ...(props.maxNumber === undefined ? {} : { FACTORIAL_MAX_NUMBER: String(props.maxNumber) }),
       },
       healthCheck: {
@@ -115,7 +137,7 @@ export class FactorialService extends Construct {
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'ECR image pulls and CloudWatch Logs');
 
-    const service = new ecs.FargateService(this, 'Service', {
+    this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
       desiredCount: props.desiredCount,
@@ -130,7 +152,9 @@ export class FactorialService extends Construct {
     this.targetGroup = props.listener.addTargets('Runner', {
       protocol: elbv2.ApplicationProtocol.HTTP,
       port: CONTAINER_PORT,
-      targets: [service.loadBalancerTarget({ containerName: container.containerName, containerPort: CONTAINER_PORT })],
+      targets: [
+        this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: CONTAINER_PORT }),
+      ],
       healthCheck: {
         path: HEALTH_CHECK_PATH,
         healthyHttpCodes: '200',
@@ -139,15 +163,28 @@ export class FactorialService extends Construct {
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 3,
       },
-      // Requests are short; 30 s of draining is plenty and keeps deployments quick.
-      deregistrationDelay: Duration.seconds(30),
+      deregistrationDelay: props.shutdownGrace,
     });
 
-    const scaling = service.autoScaleTaskCount({ minCapacity: MIN_TASK_COUNT, maxCapacity: props.maxCount });
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: MIN_TASK_COUNT, maxCapacity: props.maxCount });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: TARGET_CPU_PERCENT });
     scaling.scaleOnRequestCount('Requests', {
       requestsPerTarget: TARGET_REQUESTS_PER_TASK_PER_MINUTE,
       targetGroup: this.targetGroup,
     });
+  }
+
+  /**
+   * Fails a deployment, and rolls it back to the last one that completed,
+   * when one of the alarms named goes into ALARM while the deployment runs or
+   * during the bake time ECS watches after it. Beside the circuit breaker,
+   * which only sees tasks that fail to start or to pass their health checks.
+   *
+   * Fixed names, not references to the alarms: a reference would make the
+   * service depend on the alarms, and an alarm on the service's own metrics
+   * (whose dimensions name the service) would then close a cycle.
+   */
+  rollBackOnAlarms(alarmNames: readonly string[]): void {
+    this.service.enableDeploymentAlarms([...alarmNames], { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
   }
 }

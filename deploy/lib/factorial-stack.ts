@@ -52,12 +52,14 @@ export class FactorialStack extends Stack {
       maxCount: config.maxCount,
       maxNumber: config.maxNumber,
       logRetention: logs.RetentionDays.ONE_MONTH,
+      shutdownGrace: Duration.seconds(config.shutdownGraceSeconds),
     });
     const alarms = new ServiceAlarms(this, 'Alarms', {
       loadBalancer: edge.loadBalancer,
       targetGroup: service.targetGroup,
       alarmEmail: config.alarmEmail,
     });
+    service.rollBackOnAlarms(alarms.deploymentAlarmNames);
 
     new CfnOutput(this, 'ExampleUrl', {
       description: 'Try the API',

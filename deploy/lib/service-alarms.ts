@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Duration } from 'aws-cdk-lib/core';
+import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 
 /** 502, 503 and 504 from the load balancer itself: no healthy task answered in time. */
@@ -30,10 +30,20 @@ export interface ServiceAlarmsProps {
 /**
  * Alarms on what a client would notice (load balancer and task 5xx, unhealthy
  * tasks, slow responses), each notifying an encrypted SNS topic when it fires
- * and when it clears.
+ * and when it clears. Each is named after the stack and its id here
+ * (`Factorial-Target5xx`): a name to read in a notification, and one the
+ * service can be given before the alarm exists.
  */
 export class ServiceAlarms extends Construct {
   readonly topic: sns.Topic;
+  /** Every alarm, in the order of the runbook. */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /**
+   * The alarms that say a deployment broke the service: 5xx and unhealthy
+   * tasks. Not the p99 response time, which rises with load as much as with
+   * a bad release.
+   */
+  readonly deploymentAlarmNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
@@ -48,17 +58,19 @@ export class ServiceAlarms extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
+    const alarmName = (id: string) => `${Stack.of(this).stackName}-${id}`;
     const fiveMinuteSum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     // Counts of errors: no requests, no data, no alarm.
     const errorCountAlarm = (id: string, metric: cloudwatch.Metric, threshold: number, alarmDescription: string) =>
       metric.createAlarm(this, id, {
+        alarmName: alarmName(id),
         alarmDescription,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    const alarms = [
+    const [loadBalancer5xx, target5xx, unhealthyTasks, p99ResponseTime] = [
       errorCountAlarm(
         'LoadBalancer5xx',
         props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, fiveMinuteSum),
@@ -74,6 +86,7 @@ export class ServiceAlarms extends Construct {
       props.targetGroup.metrics
         .unhealthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
         .createAlarm(this, 'UnhealthyTasks', {
+          alarmName: alarmName('UnhealthyTasks'),
           alarmDescription: 'A task has failed the load balancer health check for three minutes.',
           threshold: 1,
           evaluationPeriods: 3,
@@ -82,6 +95,7 @@ export class ServiceAlarms extends Construct {
       props.targetGroup.metrics
         .targetResponseTime({ period: Duration.minutes(5), statistic: cloudwatch.Stats.p(99) })
         .createAlarm(this, 'P99ResponseTime', {
+          alarmName: alarmName('P99ResponseTime'),
           alarmDescription: `The 99th percentile response time has been over ${P99_RESPONSE_TIME.toSeconds()} s for 15 minutes.`,
           threshold: P99_RESPONSE_TIME.toSeconds(),
           evaluationPeriods: 3,
@@ -89,8 +103,11 @@ export class ServiceAlarms extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     ];
+    this.alarms = [loadBalancer5xx, target5xx, unhealthyTasks, p99ResponseTime];
+    // The names as set above, not `alarm.alarmName`, which is a reference.
+    this.deploymentAlarmNames = [loadBalancer5xx, target5xx, unhealthyTasks].map((alarm) => alarmName(alarm.node.id));
     const notify = new actions.SnsAction(this.topic);
-    for (const alarm of alarms) {
+    for (const alarm of this.alarms) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }

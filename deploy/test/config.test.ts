@@ -21,6 +21,7 @@ describe('deployment parameters', () => {
       natGateways: 2,
       maxNumber: undefined,
       alarmEmail: undefined,
+      shutdownGraceSeconds: 30,
     });
   });
 
@@ -31,10 +32,19 @@ describe('deployment parameters', () => {
         value,
       ]),
     );
-    const config = read({}, { ...env, FACTORIAL_MAX_NUMBER: '5000', FACTORIAL_ALARM_EMAIL: 'ops@example.com' });
+    const config = read(
+      {},
+      {
+        ...env,
+        FACTORIAL_MAX_NUMBER: '5000',
+        FACTORIAL_ALARM_EMAIL: 'ops@example.com',
+        FACTORIAL_SHUTDOWN_GRACE_SECONDS: '60',
+      },
+    );
     assert.equal(config.domainName, 'factorial.example.com');
     assert.equal(config.maxNumber, 5000);
     assert.equal(config.alarmEmail, 'ops@example.com');
+    assert.equal(config.shutdownGraceSeconds, 60);
   });
 
   it('prefers the context to the environment', () => {
@@ -73,6 +83,12 @@ describe('deployment parameters', () => {
     ['an account id of the wrong length', { account: '1234' }, /12-digit AWS account id/],
     ['three NAT gateways for two zones', { natGateways: '3' }, /natGateways.*3 is outside 1\.\.2/],
     ['an alarm e-mail that is no address', { alarmEmail: 'ops' }, /"ops" is not an e-mail address/],
+    [
+      'a grace period whose stop timeout Fargate would refuse',
+      { shutdownGraceSeconds: '116' },
+      /shutdownGraceSeconds.*116 is outside 1\.\.115/,
+    ],
+    ['no grace period at all', { shutdownGraceSeconds: '0' }, /shutdownGraceSeconds.*0 is outside 1\.\.115/],
   ];
   for (const [what, overrides, message] of rejects) {
     it(`rejects ${what}`, () => {

@@ -20,6 +20,10 @@ function idOf(type: string, props?: unknown): string {
   return found[0];
 }
 
+/** The runner's container definition. */
+const container = (t: Template) =>
+  Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0];
+
 const groupIdOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'GroupId'] });
 const securityGroup = (logicalId: string) => template.findResources('AWS::EC2::SecurityGroup')[logicalId].Properties;
 const loadBalancerId = idOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
@@ -120,28 +124,23 @@ describe('compute', () => {
     });
   });
 
-  it('tells the runner its port, and the maximum n only when one is configured', () => {
-    const environment = (t: Template) =>
-      Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0].Environment;
-    assert.deepEqual(environment(template), [{ Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' }]);
+  it('tells the runner its port and grace period, and the maximum n only when one is configured', () => {
+    const environment = (t: Template) => container(t).Environment;
+    assert.deepEqual(environment(template), [
+      { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
+      { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
+    ]);
     assert.deepEqual(environment(synthesize({ maxNumber: '20000' }).template), [
       { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
+      { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
       { Name: 'FACTORIAL_MAX_NUMBER', Value: '20000' },
     ]);
   });
 
   it('sends the logs to a log group that expires them', () => {
-    const logGroupId = idOf('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          LogConfiguration: {
-            LogDriver: 'awslogs',
-            Options: Match.objectLike({ 'awslogs-group': { Ref: logGroupId } }),
-          },
-        }),
-      ],
-    });
+    const { LogConfiguration } = container(template);
+    assert.equal(LogConfiguration.LogDriver, 'awslogs');
+    assert.equal(resource(LogConfiguration.Options['awslogs-group'].Ref).Properties.RetentionInDays, 30);
   });
 
   it("builds the image from the repository's Dockerfile, without build output or this app in its context", () => {
