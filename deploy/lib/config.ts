@@ -20,6 +20,9 @@ export const STOP_TIMEOUT_MARGIN_SECONDS = 5;
 /** The longest grace period whose stop timeout Fargate accepts (120 s at most). */
 const MAX_SHUTDOWN_GRACE_SECONDS = 120 - STOP_TIMEOUT_MARGIN_SECONDS;
 
+/** The range AWS WAF accepts for a rate-based rule's limit. */
+const WAF_RATE_LIMIT_RANGE = [10, 2_000_000_000] as const;
+
 /** Everything that differs between two deployments of the factorial API. */
 export interface DeploymentConfig {
   /** The AWS account and region the stack is deployed to. */
@@ -48,6 +51,12 @@ export interface DeploymentConfig {
    * deregistration delay.
    */
   readonly shutdownGraceSeconds: number;
+  /** Whether an AWS WAF web ACL guards the load balancer. */
+  readonly waf: boolean;
+  /** Requests one client IP may make in 5 minutes before the web ACL blocks it. */
+  readonly wafRateLimit: number;
+  /** The same for requests for the factorial of a number of five or more digits: the expensive ones. */
+  readonly wafLargeNumberRateLimit: number;
 }
 
 /** One parameter: its context key, its environment variable and its default, if it has one. */
@@ -75,6 +84,13 @@ export const PARAMETERS = {
     context: 'shutdownGraceSeconds',
     env: 'FACTORIAL_SHUTDOWN_GRACE_SECONDS',
     default: '30',
+  },
+  waf: { context: 'waf', env: 'FACTORIAL_WAF', default: 'true' },
+  wafRateLimit: { context: 'wafRateLimit', env: 'FACTORIAL_WAF_RATE_LIMIT', default: '1000' },
+  wafLargeNumberRateLimit: {
+    context: 'wafLargeNumberRateLimit',
+    env: 'FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT',
+    default: '60',
   },
 } as const satisfies Record<string, Parameter>;
 
@@ -140,6 +156,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     }
     return n;
   };
+  const flag = (name: ParameterName): boolean => text(name, /^(true|false)$/, 'true or false') === 'true';
   const optional = <T>(name: ParameterName, read: () => T): T | undefined =>
     raw(name) === undefined ? undefined : read();
 
@@ -173,6 +190,14 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     text('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
   );
   const shutdownGraceSeconds = integer('shutdownGraceSeconds', 1, MAX_SHUTDOWN_GRACE_SECONDS);
+  const waf = flag('waf');
+  const wafRateLimit = integer('wafRateLimit', ...WAF_RATE_LIMIT_RANGE);
+  const wafLargeNumberRateLimit = integer('wafLargeNumberRateLimit', ...WAF_RATE_LIMIT_RANGE);
+  // Every large-number request counts against both limits, so a larger
+  // limit for them would never be reached.
+  if (wafLargeNumberRateLimit > wafRateLimit) {
+    invalid('wafLargeNumberRateLimit', `${wafLargeNumberRateLimit} is above wafRateLimit (${wafRateLimit})`);
+  }
 
   if (problems.length > 0) {
     throw new Error(`Invalid deployment parameters:\n  ${problems.join('\n  ')}`);
@@ -191,5 +216,8 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     maxNumber,
     alarmEmail,
     shutdownGraceSeconds,
+    waf,
+    wafRateLimit,
+    wafLargeNumberRateLimit,
   };
 }

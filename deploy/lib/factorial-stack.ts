@@ -9,6 +9,7 @@ import { LogBucket } from './log-bucket';
 import { Network } from './network';
 import { PublicLoadBalancer } from './public-load-balancer';
 import { ServiceAlarms } from './service-alarms';
+import { WebFirewall } from './web-firewall';
 
 /** The repository root, where the runner's Dockerfile is. */
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
@@ -20,7 +21,7 @@ export interface FactorialStackProps extends Omit<StackProps, 'env'> {
   readonly imageDirectory?: string;
 }
 
-/** The factorial API on AWS: network, load balancer, Fargate service and alarms. */
+/** The factorial API on AWS: network, load balancer with its web ACL, Fargate service and alarms. */
 export class FactorialStack extends Stack {
   constructor(scope: Construct, id: string, props: FactorialStackProps) {
     const { config, imageDirectory = REPOSITORY_ROOT, ...stackProps } = props;
@@ -54,6 +55,14 @@ export class FactorialStack extends Stack {
       logRetention: logs.RetentionDays.ONE_MONTH,
       shutdownGrace: Duration.seconds(config.shutdownGraceSeconds),
     });
+    const firewall = config.waf
+      ? new WebFirewall(this, 'Firewall', {
+          loadBalancer: edge.loadBalancer,
+          rateLimit: config.wafRateLimit,
+          largeNumberRateLimit: config.wafLargeNumberRateLimit,
+          logRetention: logs.RetentionDays.ONE_MONTH,
+        })
+      : undefined;
     const alarms = new ServiceAlarms(this, 'Alarms', {
       loadBalancer: edge.loadBalancer,
       targetGroup: service.targetGroup,
@@ -66,6 +75,12 @@ export class FactorialStack extends Stack {
       value: `https://${config.domainName}/api/v1/factorial?number=50`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    if (firewall) {
+      new CfnOutput(this, 'WebAclLogGroup', {
+        description: 'Requests the web ACL blocked or counted',
+        value: firewall.logGroup.logGroupName,
+      });
+    }
   }
 
   /**

@@ -22,6 +22,9 @@ describe('deployment parameters', () => {
       maxNumber: undefined,
       alarmEmail: undefined,
       shutdownGraceSeconds: 30,
+      waf: true,
+      wafRateLimit: 1000,
+      wafLargeNumberRateLimit: 60,
     });
   });
 
@@ -39,12 +42,18 @@ describe('deployment parameters', () => {
         FACTORIAL_MAX_NUMBER: '5000',
         FACTORIAL_ALARM_EMAIL: 'ops@example.com',
         FACTORIAL_SHUTDOWN_GRACE_SECONDS: '60',
+        FACTORIAL_WAF: 'false',
+        FACTORIAL_WAF_RATE_LIMIT: '3000',
+        FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT: '100',
       },
     );
     assert.equal(config.domainName, 'factorial.example.com');
     assert.equal(config.maxNumber, 5000);
     assert.equal(config.alarmEmail, 'ops@example.com');
     assert.equal(config.shutdownGraceSeconds, 60);
+    assert.equal(config.waf, false);
+    assert.equal(config.wafRateLimit, 3000);
+    assert.equal(config.wafLargeNumberRateLimit, 100);
   });
 
   it('prefers the context to the environment', () => {
@@ -89,6 +98,17 @@ describe('deployment parameters', () => {
       /shutdownGraceSeconds.*116 is outside 1\.\.115/,
     ],
     ['no grace period at all', { shutdownGraceSeconds: '0' }, /shutdownGraceSeconds.*0 is outside 1\.\.115/],
+    [
+      'a WAF switch that is neither true nor false',
+      { waf: 'yes' },
+      /waf \(context "waf" or env FACTORIAL_WAF\): "yes" is not true or false/,
+    ],
+    ['a rate limit below what WAF accepts', { wafRateLimit: '9' }, /wafRateLimit.*9 is outside 10\.\.2000000000/],
+    [
+      'a large-number limit above the overall limit, which could never be reached',
+      { wafRateLimit: '100', wafLargeNumberRateLimit: '200' },
+      /wafLargeNumberRateLimit.*200 is above wafRateLimit \(100\)/,
+    ],
   ];
   for (const [what, overrides, message] of rejects) {
     it(`rejects ${what}`, () => {
