@@ -9,6 +9,7 @@ import { LogBucket } from './log-bucket';
 import { Network } from './network';
 import { PublicLoadBalancer } from './public-load-balancer';
 import { ServiceAlarms } from './service-alarms';
+import { ServiceDashboard } from './service-dashboard';
 import { WebFirewall } from './web-firewall';
 
 /** The repository root, where the runner's Dockerfile is. */
@@ -21,7 +22,7 @@ export interface FactorialStackProps extends Omit<StackProps, 'env'> {
   readonly imageDirectory?: string;
 }
 
-/** The factorial API on AWS: network, load balancer with its web ACL, Fargate service and alarms. */
+/** The factorial API on AWS: network, load balancer with its web ACL, Fargate service, alarms and dashboard. */
 export class FactorialStack extends Stack {
   constructor(scope: Construct, id: string, props: FactorialStackProps) {
     const { config, imageDirectory = REPOSITORY_ROOT, ...stackProps } = props;
@@ -69,12 +70,22 @@ export class FactorialStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
     service.rollBackOnAlarms(alarms.deploymentAlarmNames);
+    const { dashboard } = new ServiceDashboard(this, 'Dashboard', {
+      loadBalancer: edge.loadBalancer,
+      targetGroup: service.targetGroup,
+      service: service.service,
+      alarms: alarms.alarms,
+      firewall,
+    });
 
     new CfnOutput(this, 'ExampleUrl', {
       description: 'Try the API',
       value: `https://${config.domainName}/api/v1/factorial?number=50`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${dashboard.dashboardName}`,
+    });
     if (firewall) {
       new CfnOutput(this, 'WebAclLogGroup', {
         description: 'Requests the web ACL blocked or counted',

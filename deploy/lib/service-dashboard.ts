@@ -1,0 +1,105 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Duration, Stack } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import type { WebFirewall } from './web-firewall';
+
+/** Fine enough to see a deployment or a burst, coarse enough to stay readable over hours. */
+const PERIOD = Duration.minutes(1);
+
+/** Two graphs side by side fill the dashboard's 24 columns. */
+const HALF_WIDTH = 12;
+
+export interface ServiceDashboardProps {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly service: ecs.FargateService;
+  /** Shown with their state at the foot of the dashboard. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  /** When the load balancer has a web ACL: its allowed and blocked requests. */
+  readonly firewall?: WebFirewall;
+}
+
+/**
+ * One CloudWatch dashboard for the service, from the metrics AWS publishes
+ * anyway: requests and responses at the load balancer, response times, task
+ * health, CPU and memory, the web ACL's verdicts, and the alarms' states.
+ * Named after the stack and region, as dashboards are global to the account.
+ */
+export class ServiceDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
+    super(scope, id);
+    const { loadBalancer, targetGroup, service } = props;
+    const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
+    const graph = (title: string, left: cloudwatch.IMetric[], leftYAxis?: cloudwatch.YAxisProps) =>
+      new cloudwatch.GraphWidget({ title, left, leftYAxis, width: HALF_WIDTH, height: 6 });
+    const percent: cloudwatch.YAxisProps = { min: 0, max: 100, label: '%', showUnits: false };
+    const utilization = (metric: (props: cloudwatch.MetricOptions) => cloudwatch.Metric) => [
+      metric({ period: PERIOD, statistic: cloudwatch.Stats.AVERAGE, label: 'Average over tasks' }),
+      metric({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM, label: 'Busiest task' }),
+    ];
+
+    const stack = Stack.of(this);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-${stack.region}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      graph('Requests per minute', [loadBalancer.metrics.requestCount({ ...sum, label: 'Requests' })]),
+      graph('Errors per minute', [
+        targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { ...sum, label: 'Task 4xx' }),
+        targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { ...sum, label: 'Task 5xx' }),
+        loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { ...sum, label: 'Load balancer 4xx' }),
+        loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...sum, label: 'Load balancer 5xx' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Target response time (seconds)',
+        [50, 99].map((p) =>
+          targetGroup.metrics.targetResponseTime({ period: PERIOD, statistic: cloudwatch.Stats.p(p), label: `p${p}` }),
+        ),
+        { min: 0, showUnits: false },
+      ),
+      graph('Tasks', [
+        targetGroup.metrics.healthyHostCount({ period: PERIOD, statistic: cloudwatch.Stats.MINIMUM, label: 'Healthy' }),
+        targetGroup.metrics.unhealthyHostCount({
+          period: PERIOD,
+          statistic: cloudwatch.Stats.MAXIMUM,
+          label: 'Unhealthy',
+        }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'CPU utilization',
+        utilization((o) => service.metricCpuUtilization(o)),
+        percent,
+      ),
+      graph(
+        'Memory utilization',
+        utilization((o) => service.metricMemoryUtilization(o)),
+        percent,
+      ),
+    );
+    const { firewall } = props;
+    if (firewall) {
+      this.dashboard.addWidgets(
+        graph('Web ACL: requests per minute', [
+          firewall.metricRequests('Allowed').with({ label: 'Allowed' }),
+          firewall.metricRequests('Blocked').with({ label: 'Blocked' }),
+        ]),
+        graph(
+          'Web ACL: blocked per minute, by rule',
+          firewall.ruleNames.map((rule) => firewall.metricRequests('Blocked', rule).with({ label: rule })),
+        ),
+      );
+    }
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 2 * HALF_WIDTH }),
+    );
+  }
+}

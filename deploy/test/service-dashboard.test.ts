@@ -1,0 +1,112 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { synthesize } from './example';
+
+interface Widget {
+  readonly type: string;
+  readonly properties: { readonly title: string; readonly metrics?: unknown[][]; readonly alarms?: string[] };
+}
+
+/**
+ * The dashboard's widgets. Its body is JSON joined with references; each
+ * reference is replaced by the logical id it names, so that the body parses.
+ */
+function widgets(t: Template): Widget[] {
+  const dashboards = Object.values(t.findResources('AWS::CloudWatch::Dashboard'));
+  assert.equal(dashboards.length, 1);
+  const [, parts] = dashboards[0].Properties.DashboardBody['Fn::Join'];
+  const body = parts
+    .map((part: string | { Ref?: string; 'Fn::GetAtt'?: string[] }) =>
+      typeof part === 'string' ? part : (part.Ref ?? part['Fn::GetAtt']?.[0] ?? 'reference'),
+    )
+    .join('');
+  return JSON.parse(body).widgets;
+}
+
+/** Each graphed metric as `namespace metric statistic`. */
+function graphed(t: Template): string[] {
+  return widgets(t).flatMap(({ properties }) =>
+    (properties.metrics ?? []).map((metric) => {
+      const options = metric.at(-1) as { stat?: string };
+      return `${metric[0]} ${metric[1]} ${options.stat ?? 'Average'}`;
+    }),
+  );
+}
+
+describe('dashboard', () => {
+  const { template } = synthesize();
+
+  it('graphs requests, errors, p50 and p99 response times, task health, CPU and memory', () => {
+    const metrics = graphed(template);
+    for (const expected of [
+      'AWS/ApplicationELB RequestCount Sum',
+      'AWS/ApplicationELB HTTPCode_Target_4XX_Count Sum',
+      'AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum',
+      'AWS/ApplicationELB HTTPCode_ELB_4XX_Count Sum',
+      'AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum',
+      'AWS/ApplicationELB TargetResponseTime p50',
+      'AWS/ApplicationELB TargetResponseTime p99',
+      'AWS/ApplicationELB HealthyHostCount Minimum',
+      'AWS/ApplicationELB UnHealthyHostCount Maximum',
+      'AWS/ECS CPUUtilization Average',
+      'AWS/ECS CPUUtilization Maximum',
+      'AWS/ECS MemoryUtilization Average',
+      'AWS/ECS MemoryUtilization Maximum',
+    ]) {
+      assert.ok(metrics.includes(expected), `${expected} is not graphed`);
+    }
+  });
+
+  it("graphs the service's own CPU and memory, not another's", () => {
+    const [serviceId] = Object.keys(template.findResources('AWS::ECS::Service'));
+    const ecsMetrics = widgets(template)
+      .flatMap(({ properties }) => properties.metrics ?? [])
+      .filter((metric) => metric[0] === 'AWS/ECS');
+    assert.equal(ecsMetrics.length, 4);
+    for (const metric of ecsMetrics) {
+      assert.equal(metric[metric.indexOf('ServiceName') + 1], serviceId);
+    }
+  });
+
+  it("graphs the web ACL's allowed and blocked requests, overall and per rule", () => {
+    const metrics = graphed(template);
+    assert.ok(metrics.includes('AWS/WAFV2 AllowedRequests Sum'));
+    const blocked = widgets(template)
+      .flatMap(({ properties }) => properties.metrics ?? [])
+      .filter((metric) => metric[1] === 'BlockedRequests')
+      .map((metric) => metric[metric.indexOf('Rule') + 1]);
+    assert.deepEqual(blocked, [
+      'ALL',
+      'LargeNumberRatePerIp',
+      'RatePerIp',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesCommonRuleSet',
+    ]);
+  });
+
+  it('has no web ACL graphs when there is no web ACL', () => {
+    const metrics = graphed(synthesize({ waf: 'false' }).template);
+    assert.ok(metrics.length > 0);
+    assert.ok(!metrics.some((metric) => metric.startsWith('AWS/WAFV2')));
+  });
+
+  it('shows the state of every alarm', () => {
+    const alarmWidgets = widgets(template).filter(({ type }) => type === 'alarm');
+    assert.equal(alarmWidgets.length, 1);
+    assert.deepEqual(
+      [...(alarmWidgets[0].properties.alarms ?? [])].sort(),
+      Object.keys(template.findResources('AWS::CloudWatch::Alarm')).sort(),
+    );
+  });
+
+  it('is named after the stack and region, and linked from an output', () => {
+    const [[dashboardId, dashboard]] = Object.entries(template.findResources('AWS::CloudWatch::Dashboard'));
+    assert.equal(dashboard.Properties.DashboardName, 'Factorial-us-east-1');
+    const url = template.toJSON().Outputs.DashboardUrl.Value['Fn::Join'][1];
+    assert.deepEqual(url, [
+      'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/',
+      { Ref: dashboardId },
+    ]);
+  });
+});
