@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { PARAMETERS, readDeploymentConfig } from '../lib/config';
 import { EXAMPLE_PARAMETERS, exampleConfig, npmScripts } from './example';
@@ -115,6 +117,18 @@ describe('deployment parameters', () => {
       assert.throws(() => exampleConfig(overrides), message);
     });
   }
+
+  it('can be set by the CD workflow: it passes every variable but the account and region, given as context', () => {
+    const workflow = readFileSync(path.join(__dirname, '..', '..', '.github', 'workflows', 'cd.yml'), 'utf8');
+    for (const [name, { env }] of Object.entries(PARAMETERS)) {
+      if (name === 'account' || name === 'region') continue;
+      assert.match(
+        workflow,
+        new RegExp(`^ {6}${env}: \\$\\{\\{ vars\\.${env} \\}\\}$`, 'm'),
+        `cd.yml does not pass ${env}`,
+      );
+    }
+  });
 
   it('is what `npm run synth` passes, so the example there is the one tested here', () => {
     const passed = Object.fromEntries(
