@@ -6,7 +6,7 @@ import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 
 /** The window over which the rate-based rules count each client's requests. */
-export const RATE_LIMIT_WINDOW = Duration.minutes(5);
+const RATE_LIMIT_WINDOW = Duration.minutes(5);
 
 /**
  * A query whose `number` has five or more significant digits, matched on the
@@ -31,8 +31,8 @@ export const RATE_LIMIT_WINDOW = Duration.minutes(5);
  * - Anything else the regex accepts is a 400 from the runner at once (two
  *   signs, a negative number, a value above the maximum): cheap, and counted
  *   only against the client that sends it.
- * Not done: parsing the query with WAF's own query-argument matching, whose
- * handling of repeated and encoded keys need not be the runner's.
+ * Not WAF's own query-argument matching (`SingleQueryArgument`): how it
+ * treats repeated and percent-encoded keys need not be how the runner does.
  */
 export const LARGE_NUMBER_QUERY = '(^|&)number=[\\t\\n\\x0b\\x0c\\r +]*0*[1-9][0-9]{4}';
 
