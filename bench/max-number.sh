@@ -4,7 +4,7 @@
 # one CPU, as Fargate caps a 0.25 vCPU task, and times n! for a range of n,
 # the first request for each n (its pooled memory touched for the first
 # time) and the median of the next ones. The default maximum n comes from
-# this table (README, "The default maximum"). Loopback only; needs root and
+# this table (docs/performance.md, "The default maximum"). Loopback only; needs root and
 # a writable cgroup file system (v1 or v2).
 #   usage: bench/max-number.sh [N...]
 set -euo pipefail

@@ -2,7 +2,7 @@
 summary's answer.
 
 This is how a Python user would estimate log(n!) for the leading digits of
-a huge n!, without error bounds: the yardstick of issue 7 for the summary.
+a huge n!, without error bounds: the yardstick the summary is timed against.
 `cargo bench --bench factorial` runs this script once per n
 (bench/factorial/summary.rs); by hand:
 

@@ -12,8 +12,8 @@ import re
 
 import schemathesis
 
-# The `number` grammar of CONTRACT.md: a whole number between optional ASCII
-# white space, an optional `+`, leading zeros allowed.
+# The `number` grammar of docs/contract.md §1: a whole number between
+# optional ASCII white space, an optional `+`, leading zeros allowed.
 NUMBER = re.compile(r"[ \t\n\x0b\x0c\r]*\+?0*([0-9]{1,7})[ \t\n\x0b\x0c\r]*")
 # Factorials above this are left out, up to the default maximum.
 LARGEST_PARSED = 100_000

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs the README's test command as a new machine would: in a clone of the
-# current commit in an empty folder, with a fresh CARGO_HOME (every tool the
-# project installs with cargo is built again, every crate fetched again), a
-# fresh venv, fresh node_modules and empty pip and npm caches. Only the
-# README's prerequisites are reused: rustup with its toolchains, python3 and
-# node. A tool installed by hand into ~/.cargo/bin is out of reach, so an
-# install step that does not work fails here.
+# Runs the test command (scripts/test.sh) as a new machine would: in a clone
+# of the current commit in an empty folder, with a fresh CARGO_HOME (every
+# tool the project installs with cargo is built again, every crate fetched
+# again), a fresh venv, fresh node_modules and empty pip and npm caches. Only
+# the test command's prerequisites (docs/testing.md) are reused: rustup with
+# its toolchains, python3 and node. A tool installed by hand into
+# ~/.cargo/bin is out of reach, so an install step that does not work fails
+# here.
 #
 #   usage: scripts/fresh-check.sh [--keep]
 #

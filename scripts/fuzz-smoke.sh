@@ -6,7 +6,7 @@
 # It builds with the project's toolchain and no sanitizer, so it runs where
 # only that toolchain is installed: the code under test is safe Rust, and
 # cargo-fuzz builds keep overflow checks and debug assertions on. A long run
-# with AddressSanitizer on nightly is in docs/robustness.md.
+# with AddressSanitizer on nightly is in docs/testing.md ("Fuzzing").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -2,7 +2,7 @@
 # Runs every test of the project from a fresh clone. Needs rustup with the
 # toolchain of rust-toolchain.toml, python3 (3.11+) and node (20+) with npm;
 # each step installs the pinned tools it uses (scripts/install.sh), and the
-# first run takes longer for it (the README's "Tests" says how long).
+# first run takes longer for it (docs/testing.md, "First run", says how long).
 #
 # Stops at the first failing step, then prints each step's time and result
 # and a closing total, `N passed, N failed`, counted in steps.
@@ -54,6 +54,8 @@ step "format and lint: rustfmt, clippy, shellcheck" run '
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
     cargo clippy --locked -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -D warnings'
+
+step "docs: every relative link, anchor and cited contract section resolves" scripts/docs-check.sh
 
 step "unit, component and end-to-end tests" cargo test --locked --workspace
 

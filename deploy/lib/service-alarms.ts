@@ -11,7 +11,10 @@ import { Construct } from 'constructs';
 /** 502, 503 and 504 from the load balancer itself: no healthy task answered in time. */
 const LOAD_BALANCER_5XX_PER_5_MINUTES = 5;
 
-/** The runner answers 5xx only when the component fails, which the contract rules out: one is a bug. */
+/**
+ * A task answers 5xx only at a limit (503, 504, 500 out of memory: docs/contract.md §6) or when the
+ * component fails, which docs/contract.md §3 rules out: even one is worth a look (docs/operations.md).
+ */
 const TARGET_5XX_PER_5_MINUTES = 1;
 
 /**
