@@ -9,7 +9,7 @@
 //! the answer's type, `ETag` and body all follow that choice.
 
 use factorial::config::Config;
-use factorial::error::ApiError;
+use factorial::http::HttpError;
 use factorial::http::negotiate::{Representation, preferred_representation};
 use factorial::http::query::form_value;
 use factorial::http::{FACTORIAL_PATH, HEALTH_PATH, Method, Request, Response, SUMMARY_PATH};
@@ -27,14 +27,14 @@ const SPACE: &[char] = &[' ', '\t', '\n', '\x0b', '\x0c', '\r'];
 /// optional white space; `-0` is 0, any other negative is invalid; above
 /// `max` is too large. The value is accumulated in `u128`, saturating just
 /// above `u64::MAX`, rather than trimmed and parsed as the parser does.
-pub fn number_oracle(value: &str, max: u64) -> Result<u64, ApiError> {
+pub fn number_oracle(value: &str, max: u64) -> Result<u64, HttpError> {
     let core = value.trim_matches(SPACE);
     let (negative, digits) = match core.strip_prefix('-') {
         Some(digits) => (true, digits),
         None => (false, core.strip_prefix('+').unwrap_or(core)),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ApiError::InvalidValue);
+        return Err(HttpError::InvalidValue);
     }
     let cap = u128::from(u64::MAX) + 1;
     let n = digits.bytes().fold(0u128, |n, digit| {
@@ -42,9 +42,9 @@ pub fn number_oracle(value: &str, max: u64) -> Result<u64, ApiError> {
     });
     match (negative, n) {
         (true, 0) => Ok(0),
-        (true, _) => Err(ApiError::InvalidValue),
+        (true, _) => Err(HttpError::InvalidValue),
         (false, n) if n <= u128::from(max) => Ok(n as u64),
-        (false, _) => Err(ApiError::TooLarge { max }),
+        (false, _) => Err(HttpError::TooLarge { max }),
     }
 }
 
@@ -191,24 +191,24 @@ fn fives_in_factorial(n: u64) -> u64 {
 }
 
 /// The `number` parameter as the oracle reads it, at most `max`.
-fn number(query: &str, max: u64) -> Result<u64, ApiError> {
+fn number(query: &str, max: u64) -> Result<u64, HttpError> {
     match form_value(query, "number") {
-        None => Err(ApiError::MissingNumber),
-        Some(Err(_)) => Err(ApiError::InvalidValue),
+        None => Err(HttpError::MissingNumber),
+        Some(Err(_)) => Err(HttpError::InvalidValue),
         Some(Ok(value)) => number_oracle(&value, max),
     }
 }
 
 /// The summary's `leading` parameter: 30 when absent, else 1 to 1000 in the
 /// grammar of `number`; anything else is invalid, never too large.
-fn leading(query: &str) -> Result<u64, ApiError> {
+fn leading(query: &str) -> Result<u64, HttpError> {
     match form_value(query, "leading") {
         None => Ok(30),
         Some(value) => value
             .ok()
             .and_then(|value| number_oracle(&value, u64::MAX).ok())
             .filter(|k| (1..=1000).contains(k))
-            .ok_or(ApiError::InvalidValue),
+            .ok_or(HttpError::InvalidValue),
     }
 }
 
@@ -251,11 +251,11 @@ fn names_etag(header: &str, etag: &str) -> bool {
 }
 
 /// The body CONTRACT.md gives a 400, word for word.
-fn contract_body(error: &ApiError) -> String {
+fn contract_body(error: &HttpError) -> String {
     match error {
-        ApiError::MissingNumber => "Please supply number parameter".into(),
-        ApiError::InvalidValue => "Invalid value".into(),
-        ApiError::TooLarge { max } => format!("Number too large: the maximum is {max}"),
+        HttpError::MissingNumber => "Please supply number parameter".into(),
+        HttpError::InvalidValue => "Invalid value".into(),
+        HttpError::TooLarge { max } => format!("Number too large: the maximum is {max}"),
         other => panic!("{other:?} is no 400 of the contract"),
     }
 }
@@ -294,11 +294,11 @@ mod tests {
         ] {
             assert_eq!(
                 number_oracle(value, max),
-                Err(ApiError::InvalidValue),
+                Err(HttpError::InvalidValue),
                 "{value:?}"
             );
         }
-        let too_large = Err(ApiError::TooLarge { max });
+        let too_large = Err(HttpError::TooLarge { max });
         for value in ["100001", "18446744073709551616", &"9".repeat(1000)] {
             assert_eq!(number_oracle(value, max), too_large, "{value:?}");
         }

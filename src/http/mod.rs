@@ -5,6 +5,7 @@
 //! unit-tested natively; `wasi` only converts `wasi:http` resources to and
 //! from [`Request`] and [`Response`] and streams the body.
 
+pub mod error;
 pub mod negotiate;
 pub mod query;
 pub mod response;
@@ -14,9 +15,10 @@ mod wasi;
 use std::num::NonZeroUsize;
 
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::math::{self, DEFAULT_LEADING_DIGITS};
+use crate::leading_digits::{DEFAULT_LEADING_DIGITS, valid_leading_digits};
+use crate::math;
 use negotiate::{Representation, if_none_match, preferred_representation};
+pub use error::HttpError;
 pub use response::Response;
 
 /// The path of the original service's one endpoint.
@@ -61,21 +63,21 @@ pub fn respond(request: &Request, config: &Config) -> Response {
         FACTORIAL_PATH => allow_get(request).and_then(|()| factorial(request, query, config)),
         SUMMARY_PATH => allow_get(request).and_then(|()| summary(request, query)),
         HEALTH_PATH => allow_get(request).map(|()| Response::text(200, "ok")),
-        _ => Err(ApiError::NotFound),
+        _ => Err(HttpError::NotFound),
     };
     result.unwrap_or_else(|error| Response::error(&error))
 }
 
-fn allow_get(request: &Request) -> Result<(), ApiError> {
+fn allow_get(request: &Request) -> Result<(), HttpError> {
     match request.method {
         Method::Get | Method::Head => Ok(()),
-        Method::Other => Err(ApiError::MethodNotAllowed),
+        Method::Other => Err(HttpError::MethodNotAllowed),
     }
 }
 
 /// `GET /api/v1/factorial?number=N`. The `ETag` depends on `n` and the
 /// representation alone, so a revalidation is answered without computing.
-fn factorial(request: &Request, query: &str, config: &Config) -> Result<Response, ApiError> {
+fn factorial(request: &Request, query: &str, config: &Config) -> Result<Response, HttpError> {
     let n = number(query, config.max_number)?;
     let representation = preferred_representation(request.accept);
     let etag = format!("\"factorial-{n}-{}\"", representation.tag());
@@ -98,7 +100,7 @@ fn factorial(request: &Request, query: &str, config: &Config) -> Result<Response
 /// no plain-text form, so `text/plain` is not offered, and a client that
 /// asks for it alone gets JSON, as the original service answered any
 /// `Accept`.
-fn summary(request: &Request, query: &str) -> Result<Response, ApiError> {
+fn summary(request: &Request, query: &str) -> Result<Response, HttpError> {
     let n = number(query, u64::MAX)?;
     let leading = leading_digits(query)?;
     let etag = format!("\"summary-{n}-{leading}\"");
@@ -121,25 +123,25 @@ fn summary(request: &Request, query: &str) -> Result<Response, ApiError> {
 }
 
 /// The `number` parameter, at most `max`.
-fn number(query: &str, max: u64) -> Result<u64, ApiError> {
+fn number(query: &str, max: u64) -> Result<u64, HttpError> {
     let value = query::form_value(query, "number")
-        .ok_or(ApiError::MissingNumber)?
-        .map_err(|_| ApiError::InvalidValue)?;
+        .ok_or(HttpError::MissingNumber)?
+        .map_err(|_| HttpError::InvalidValue)?;
     query::parse_number(&value, max)
 }
 
 /// The `leading` parameter: in the grammar of `number` and in the range of
-/// [`math::valid_leading_digits`], [`DEFAULT_LEADING_DIGITS`] when absent.
+/// [`valid_leading_digits`], [`DEFAULT_LEADING_DIGITS`] when absent.
 /// Anything else, however large, is an invalid value.
-fn leading_digits(query: &str) -> Result<NonZeroUsize, ApiError> {
+fn leading_digits(query: &str) -> Result<NonZeroUsize, HttpError> {
     let Some(value) = query::form_value(query, "leading") else {
         return Ok(DEFAULT_LEADING_DIGITS);
     };
     value
         .ok()
         .and_then(|value| query::parse_number(&value, u64::MAX).ok())
-        .and_then(math::valid_leading_digits)
-        .ok_or(ApiError::InvalidValue)
+        .and_then(valid_leading_digits)
+        .ok_or(HttpError::InvalidValue)
 }
 
 /// A result that never changes: `304 Not Modified` when the client holds

@@ -13,7 +13,7 @@ use crate::bindings::wasi::http::types::{
     ResponseOutparam,
 };
 use crate::config::Config;
-use crate::error::ApiError;
+use super::HttpError;
 
 /// The most bytes handed to the host in one `write`, whatever budget
 /// `check-write` grants, so a large body always goes out in chunks.
@@ -40,7 +40,7 @@ impl Guest for Component {
                 };
                 respond(&request, &config)
             }
-            Err(error) => Response::error(&ApiError::Misconfigured(error)),
+            Err(error) => Response::error(&HttpError::Misconfigured(error)),
         };
         send(response, response_out);
     }
