@@ -255,7 +255,7 @@ impl FiveDivisor {
 impl Barrett {
     fn divide(&self, x: &BigUint) -> (BigUint, BigUint) {
         let top = x >> (self.bits - 1);
-        let mut q = self.reciprocal_multiplier.multiply(&top) >> (self.precision + 1);
+        let mut q = self.reciprocal_multiplier.product(&top) >> (self.precision + 1);
         let mut r = self.divisor_spectrum.subtract_product(x, &q);
         let mut corrections = 0;
         while r >= self.d {
