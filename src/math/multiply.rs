@@ -74,7 +74,9 @@ pub fn split_bits(x: &BigUint, bits: u64) -> (BigUint, BigUint) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::test_support::{XorShift, random_biguint};
+    use factorial_corpus::XorShift;
+
+    use crate::math::test_support::random_biguint;
 
     #[test]
     fn products_agree_on_each_side_of_the_threshold() {

@@ -257,7 +257,9 @@ fn convolve_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::test_support::{XorShift, random_biguint};
+    use factorial_corpus::XorShift;
+
+    use crate::math::test_support::random_biguint;
 
     fn all_ones(words: usize) -> BigUint {
         (BigUint::from(1u8) << (32 * words)) - 1u8
