@@ -181,33 +181,6 @@ mod tests {
     }
 
     #[test]
-    fn the_original_service_answers() {
-        assert_eq!(
-            answer(get("/api/v1/factorial?number=5")),
-            (200, "{\"factorial\":120}\n".into())
-        );
-        assert_eq!(
-            answer(get("/api/v1/factorial?number=0")),
-            (200, "{\"factorial\":1}\n".into())
-        );
-        let missing = (400, "Please supply number parameter".into());
-        assert_eq!(answer(get("/api/v1/factorial")), missing);
-        assert_eq!(answer(get("/api/v1/factorial?capsicum=5")), missing);
-        for query in ["-1", "0.2", "abc", "", "%zz"] {
-            let path = format!("/api/v1/factorial?number={query}");
-            assert_eq!(answer(get(&path)), (400, "Invalid value".into()), "{path}");
-        }
-        for path in [
-            "/",
-            "/api/v1/factorial/",
-            "/API/v1/factorial",
-            "/api/v1/factorial/x",
-        ] {
-            assert_eq!(answer(get(path)), (404, "Not Found".into()), "{path}");
-        }
-    }
-
-    #[test]
     fn the_maximum_comes_from_the_configuration() {
         let config = Config { max_number: 10 };
         let response = respond(&get("/api/v1/factorial?number=11"), &config);
