@@ -59,8 +59,9 @@ fn scale(len: usize, prime: Prime) -> Twiddle {
 }
 
 /// An integer transformed for one length: its residues modulo each prime,
-/// transformed and multiplied by [`scale`], each below its prime. Keeping it saves one transform per product when the same
-/// factor is used many times (the powers of ten of a radix conversion).
+/// transformed and multiplied by [`scale`], each below its prime. Keeping
+/// it saves one transform per product when the same factor is used many
+/// times (the powers of ten of a radix conversion).
 pub struct Spectrum {
     len: usize,
     residues: [Vec<u32>; 3],
