@@ -32,10 +32,11 @@ impl ReceivedResponse {
     pub fn assert(&self, status: u16, content_type: &str, body: &str) {
         assert_eq!(self.status, status, "{self:?}");
         assert_eq!(self.header("content-type"), Some(content_type), "{self:?}");
-        assert_eq!(self.body_text(), body);
+        assert_eq!(self.body_text(), body, "the body of {self:?}");
         assert_eq!(
             self.header("content-length"),
-            Some(body.len().to_string().as_str())
+            Some(body.len().to_string().as_str()),
+            "the content-length of {self:?}"
         );
     }
 }
