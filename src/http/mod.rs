@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::leading_digits::{DEFAULT_LEADING_DIGITS, valid_leading_digits};
 use crate::math;
 use negotiate::{Representation, if_none_match, preferred_representation};
+
 pub use error::HttpError;
 pub use response::Response;
 

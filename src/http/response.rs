@@ -1,7 +1,7 @@
 //! Responses as plain data, written out by the host glue (`http::wasi`).
 
-use super::negotiate::{Representation, TEXT_PLAIN};
 use super::HttpError;
+use super::negotiate::{Representation, TEXT_PLAIN};
 
 /// `n!` never changes, so a result may be cached for a year, the longest
 /// lifetime RFC 9111 recommends.

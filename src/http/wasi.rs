@@ -4,7 +4,7 @@
 //! Nothing here may panic: a trap would turn one bad request into a host
 //! error. Every failure to talk to the host ends the response early instead.
 
-use super::{Method, Request, Response, respond};
+use super::{HttpError, Method, Request, Response, respond};
 use crate::Component;
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;
 use crate::bindings::wasi::cli::environment;
@@ -13,7 +13,6 @@ use crate::bindings::wasi::http::types::{
     ResponseOutparam,
 };
 use crate::config::Config;
-use super::HttpError;
 
 /// The most bytes handed to the host in one `write`, whatever budget
 /// `check-write` grants, so a large body always goes out in chunks.

@@ -27,7 +27,9 @@ async fn every_hostile_request_gets_the_contracts_answer() {
         tally.record(case.check(ServedBy::Component, &response));
     }
     tally.finish(ServedBy::Component);
-    get("/api/v1/factorial?number=5")
-        .await
-        .assert(200, "application/json", "{\"factorial\":120}\n");
+    get("/api/v1/factorial?number=5").await.assert(
+        200,
+        "application/json",
+        "{\"factorial\":120}\n",
+    );
 }

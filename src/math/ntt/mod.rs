@@ -215,7 +215,11 @@ pub fn square_by_transform(x: &BigUint) -> BigUint {
         return BigUint::new(carry(residues, false));
     };
     let residue = carry(square_residues(x, cyclic), true);
-    from_residues(residue, &square_by_transform(&low_part(x, low_words)), low_words)
+    from_residues(
+        residue,
+        &square_by_transform(&low_part(x, low_words)),
+        low_words,
+    )
 }
 
 /// The residues of `x²` at `len` points, cyclic if `x` is longer.
@@ -285,12 +289,23 @@ mod tests {
         ] {
             let x = random_biguint(&mut rng, x_words);
             let y = random_biguint(&mut rng, y_words);
-            assert_eq!(multiply_by_transform(&x, &y), &x * &y, "{x_words}×{y_words} words");
+            assert_eq!(
+                multiply_by_transform(&x, &y),
+                &x * &y,
+                "{x_words}×{y_words} words"
+            );
             assert_eq!(square_by_transform(&x), &x * &x, "{x_words} words squared");
             let (x, y) = (all_ones(x_words), all_ones(y_words));
-            assert_eq!(multiply_by_transform(&x, &y), &x * &y, "all ones {x_words}×{y_words}");
+            assert_eq!(
+                multiply_by_transform(&x, &y),
+                &x * &y,
+                "all ones {x_words}×{y_words}"
+            );
         }
-        assert_eq!(multiply_by_transform(&BigUint::ZERO, &all_ones(40)), BigUint::ZERO);
+        assert_eq!(
+            multiply_by_transform(&BigUint::ZERO, &all_ones(40)),
+            BigUint::ZERO
+        );
     }
 
     #[test]
@@ -333,7 +348,11 @@ mod tests {
         for (x, y) in &cases {
             let (x_words, y_words) = (words(x), words(y));
             assert!(wrapped_lengths(x_words + y_words).is_some());
-            assert_eq!(multiply_by_transform(x, y), x * y, "{x_words}×{y_words} words");
+            assert_eq!(
+                multiply_by_transform(x, y),
+                x * y,
+                "{x_words}×{y_words} words"
+            );
             let multiplier = Multiplier::new(y, x_words);
             assert!(multiplier.wraps());
             // Shorter factors than prepared for, down to zero.
@@ -343,7 +362,12 @@ mod tests {
         }
         for x in [random_biguint(&mut rng, 520), all_ones(520), all_ones(2250)] {
             assert!(wrapped_lengths(2 * words(&x)).is_some());
-            assert_eq!(square_by_transform(&x), &x * &x, "{} words squared", words(&x));
+            assert_eq!(
+                square_by_transform(&x),
+                &x * &x,
+                "{} words squared",
+                words(&x)
+            );
         }
     }
 

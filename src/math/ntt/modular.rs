@@ -130,7 +130,13 @@ mod tests {
     fn shoup_quotients_are_exact() {
         let mut rng = XorShift::new(7);
         for prime in PRIMES {
-            for value in [0, 1, prime.p - 1, prime.p / 2, rng.next_u64() as u32 % prime.p] {
+            for value in [
+                0,
+                1,
+                prime.p - 1,
+                prime.p / 2,
+                rng.next_u64() as u32 % prime.p,
+            ] {
                 let expected = (u64::from(value) << 32) / u64::from(prime.p);
                 assert_eq!(u64::from(Twiddle::new(value, prime.p).quotient), expected);
             }

@@ -38,7 +38,12 @@ pub(super) fn full_len(len: usize) -> usize {
 }
 
 /// The transform of `x` modulo one prime, at `len` points.
-pub(super) fn transformed(x: &BigUint, len: usize, roots: &mut RootTable, prime: Prime) -> Vec<u32> {
+pub(super) fn transformed(
+    x: &BigUint,
+    len: usize,
+    roots: &mut RootTable,
+    prime: Prime,
+) -> Vec<u32> {
     let mut residue = load(x, len, prime.p);
     forward(&mut residue, roots, prime);
     residue

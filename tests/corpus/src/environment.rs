@@ -45,7 +45,10 @@ mod tests {
         without_factorial_settings(&mut command).env("FACTORIAL_SET_BY_THE_TEST", "1");
         let changes: Vec<_> = command.get_envs().collect();
         assert!(changes.contains(&(OsStr::new(PROBE), None)), "{changes:?}");
-        let set = (OsStr::new("FACTORIAL_SET_BY_THE_TEST"), Some(OsStr::new("1")));
+        let set = (
+            OsStr::new("FACTORIAL_SET_BY_THE_TEST"),
+            Some(OsStr::new("1")),
+        );
         assert!(changes.contains(&set), "{changes:?}");
     }
 }
