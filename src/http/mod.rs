@@ -1,7 +1,7 @@
 //! The HTTP API of `CONTRACT.md`, as a pure function from a request to a
 //! response.
 //!
-//! Everything here but [`wasi`] is plain Rust, so the contract's rules are
+//! Everything here but `wasi` is plain Rust, so the contract's rules are
 //! unit-tested natively; `wasi` only converts `wasi:http` resources to and
 //! from [`Request`] and [`Response`] and streams the body.
 
