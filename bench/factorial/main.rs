@@ -1,7 +1,7 @@
-//! The benchmarks of issue 4, `n!` with all its decimal digits for
-//! n = 10^3 … 10^6 by this project natively and inside wasmtime, by CPython
-//! and by GMP, and of issue 7, the summary of n! against mpmath
-//! ([`summary`]), in one run on one machine.
+//! The benchmarks: `n!` with all its decimal digits for n = 10^3 … 10^6 by
+//! this project natively and inside wasmtime, by CPython and by GMP, and
+//! the summary of n! against mpmath ([`summary`]), in one run on one
+//! machine.
 //!
 //! `cargo bench --bench factorial` builds the component, installs `gmpy2`
 //! and `mpmath` in the project's venv, checks every result against GMP's
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 
-/// The sizes of issue 4.
+/// The n whose factorials are timed, each ten times the last.
 const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
 
 /// CPython's `str` of an int is quadratic: about 5 s at 10^5 and many
@@ -110,8 +110,8 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// The table, with the ratios of issue 4: wasm/GMP, CPython/wasm, and the
-/// growth from each n to the next.
+/// The table, with its ratios: wasm/GMP, CPython/wasm, and the growth
+/// from each n to the next.
 fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -35,10 +35,7 @@ pub fn measure(
     runs: usize,
     sizes: &[u64],
 ) -> Result<Vec<Reference>> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let digits_dir = target.join("bench-digits");
+    let digits_dir = factorial_corpus::target_dir().join("bench-digits");
     std::fs::create_dir_all(&digits_dir)?;
     eprintln!("timing CPython (up to n = {cpython_max_n}) and GMP");
     let output = Command::new(python)

@@ -1,4 +1,4 @@
-//! The benchmark of issue 7: the summary of n! (its digit count, trailing
+//! The benchmark of the summary of n! (its digit count, trailing
 //! zeros and first K digits) natively and inside wasmtime, against mpmath's
 //! `loggamma(n + 1)` at 60 digits, the non-rigorous estimate a Python user
 //! would reach for, timed by `bench/summary_mpmath.py` in the project's venv:
@@ -27,7 +27,7 @@ use factorial::math::{Summary, summary};
 
 use crate::wasm::{Embedding, FactorialSummary};
 
-/// The n of issue 7's targets.
+/// The n timed, from one whose n! is still cheap to the largest 64-bit n.
 const NUMBERS: [u64; 4] = [100_000, 1_000_000_000, 1_000_000_000_000_000_000, u64::MAX];
 
 /// The service's smallest, default and largest K.
@@ -151,7 +151,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// The table, with the ratios of issue 7: wasm over mpmath's `loggamma`,
+/// The table, with its ratios: wasm over mpmath's `loggamma`,
 /// cold and warm, and warm over mpmath's way to the same answer.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();

@@ -26,10 +26,7 @@ pub use exports::factorial::api::compute::FactorialSummary;
 /// cannot swap the measured component between build and load.
 pub fn build_component(root: &Path) -> Result<PathBuf> {
     eprintln!("building the component");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("bench-component");
+    let target = factorial_corpus::target_dir().join("bench-component");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .args([

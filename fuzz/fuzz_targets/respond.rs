@@ -148,7 +148,7 @@ fuzz_target!(|input: Input| {
         if_none_match: if_none_match.as_deref(),
     };
     let response = respond(&request, &CONFIG);
-    check_response(&request, &response);
+    check_response(&request, &response, &CONFIG);
     if method == Method::Head {
         let get = Request {
             method: Method::Get,

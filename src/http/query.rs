@@ -6,7 +6,7 @@
 //! are not UTF-8) is an error rather than kept as it stands, so that no
 //! garbled number is ever served.
 
-use crate::error::ApiError;
+use super::HttpError;
 
 /// A value is present but cannot be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +62,9 @@ fn is_space(c: char) -> bool {
 ///
 /// Accepted: optional white space, an optional `+` or `-`, one or more ASCII
 /// digits, optional white space. Leading zeros are fine and `-0` is 0. A
-/// number above `max` is [`ApiError::TooLarge`] however many digits it has:
+/// number above `max` is [`HttpError::TooLarge`] however many digits it has:
 /// it is judged without ever being converted whole.
-pub fn parse_number(value: &str, max: u64) -> Result<u64, ApiError> {
+pub fn parse_number(value: &str, max: u64) -> Result<u64, HttpError> {
     let trimmed = value.trim_matches(is_space);
     let (negative, digits) = match trimmed.as_bytes().first() {
         Some(b'-') => (true, &trimmed[1..]),
@@ -72,19 +72,19 @@ pub fn parse_number(value: &str, max: u64) -> Result<u64, ApiError> {
         _ => (false, trimmed),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::InvalidValue);
+        return Err(HttpError::InvalidValue);
     }
     let significant = digits.trim_start_matches('0');
     if significant.is_empty() {
         return Ok(0);
     }
     if negative {
-        return Err(ApiError::InvalidValue);
+        return Err(HttpError::InvalidValue);
     }
     // Only digits remain, so the one way `parse` fails is overflow.
     match significant.parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        _ => Err(ApiError::TooLarge { max }),
+        _ => Err(HttpError::TooLarge { max }),
     }
 }
 
@@ -162,7 +162,7 @@ mod tests {
         for value in cases {
             assert_eq!(
                 parse_number(value, 100),
-                Err(ApiError::InvalidValue),
+                Err(HttpError::InvalidValue),
                 "{value:?}"
             );
         }
@@ -170,14 +170,14 @@ mod tests {
 
     #[test]
     fn large_numbers_are_too_large_at_any_length() {
-        let too_large = Err(ApiError::TooLarge { max: 100 });
+        let too_large = Err(HttpError::TooLarge { max: 100 });
         assert_eq!(parse_number("101", 100), too_large);
         assert_eq!(parse_number("18446744073709551616", 100), too_large);
         assert_eq!(parse_number(&"9".repeat(100_000), 100), too_large);
         assert_eq!(parse_number("18446744073709551615", u64::MAX), Ok(u64::MAX));
         assert_eq!(
             parse_number("18446744073709551616", u64::MAX),
-            Err(ApiError::TooLarge { max: u64::MAX })
+            Err(HttpError::TooLarge { max: u64::MAX })
         );
     }
 
@@ -185,7 +185,7 @@ mod tests {
     fn a_large_negative_number_is_invalid_not_too_large() {
         assert_eq!(
             parse_number(&format!("-{}", "9".repeat(40)), 100),
-            Err(ApiError::InvalidValue)
+            Err(HttpError::InvalidValue)
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Responses as plain data, written out by the host glue (`http::wasi`).
 
+use super::HttpError;
 use super::negotiate::{Representation, TEXT_PLAIN};
-use crate::error::ApiError;
 
 /// `n!` never changes, so a result may be cached for a year, the longest
 /// lifetime RFC 9111 recommends.
@@ -26,9 +26,9 @@ impl Response {
     }
 
     /// The answer to an error.
-    pub fn error(error: &ApiError) -> Self {
+    pub fn error(error: &HttpError) -> Self {
         let mut response = Self::text(error.status(), error.to_string());
-        if *error == ApiError::MethodNotAllowed {
+        if *error == HttpError::MethodNotAllowed {
             response.headers.push(("allow", "GET, HEAD".into()));
         }
         response

@@ -4,7 +4,7 @@
 //! Nothing here may panic: a trap would turn one bad request into a host
 //! error. Every failure to talk to the host ends the response early instead.
 
-use super::{Method, Request, Response, respond};
+use super::{HttpError, Method, Request, Response, respond};
 use crate::Component;
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;
 use crate::bindings::wasi::cli::environment;
@@ -13,7 +13,6 @@ use crate::bindings::wasi::http::types::{
     ResponseOutparam,
 };
 use crate::config::Config;
-use crate::error::ApiError;
 
 /// The most bytes handed to the host in one `write`, whatever budget
 /// `check-write` grants, so a large body always goes out in chunks.
@@ -40,7 +39,7 @@ impl Guest for Component {
                 };
                 respond(&request, &config)
             }
-            Err(error) => Response::error(&ApiError::Misconfigured(error)),
+            Err(error) => Response::error(&HttpError::Misconfigured(error)),
         };
         send(response, response_out);
     }

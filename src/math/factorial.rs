@@ -125,7 +125,7 @@ fn odd_primes_up_to(n: u64) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::test_support::XorShift;
+    use factorial_corpus::XorShift;
 
     /// The product of `1..=n`, one factor at a time.
     fn naive(n: u64) -> BigUint {

@@ -25,10 +25,7 @@ mod test_support;
 
 pub use factorial::factorial;
 pub use radix::{to_decimal, write_decimal};
-pub use summary::{
-    DEFAULT_LEADING_DIGITS, MAX_LEADING_DIGITS, STIRLING_FACTORS_PER_BIT, Summary, summary,
-    valid_leading_digits,
-};
+pub use summary::{STIRLING_FACTORS_PER_BIT, Summary, summary};
 
 /// `n!` in decimal, with no leading zero.
 pub fn factorial_decimal(n: u64) -> String {

@@ -38,7 +38,7 @@ pub fn multiply(x: &BigUint, y: &BigUint) -> BigUint {
         let (high, low) = split_bits(long, cut);
         return (multiply(&high, short) << cut) + multiply(&low, short);
     }
-    ntt::multiply(x, y)
+    ntt::multiply_by_transform(x, y)
 }
 
 /// `x²`.
@@ -56,7 +56,7 @@ pub fn square(x: &BigUint) -> BigUint {
         let (high, low) = split_bits(x, cut);
         return (square(&high) << (2 * cut)) + (multiply(&high, &low) << (cut + 1)) + square(&low);
     }
-    ntt::square(x)
+    ntt::square_by_transform(x)
 }
 
 /// `(x >> bits, x mod 2^bits)`. The low part is cut from `x`'s words, one
@@ -74,7 +74,9 @@ pub fn split_bits(x: &BigUint, bits: u64) -> (BigUint, BigUint) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::test_support::{XorShift, random_biguint};
+    use factorial_corpus::XorShift;
+
+    use crate::math::test_support::random_biguint;
 
     #[test]
     fn products_agree_on_each_side_of_the_threshold() {

@@ -93,7 +93,9 @@ pub fn refine(d: &BigUint, precision: u64, y: &BigUint, exponent: u64) -> BigUin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::test_support::{XorShift, random_biguint};
+    use factorial_corpus::XorShift;
+
+    use crate::math::test_support::random_biguint;
 
     /// Checks `reciprocal(d, precision)` against the exact quotient.
     fn check(d: &BigUint, precision: u64) {

@@ -65,7 +65,7 @@ use super::stirling::ln_factorial;
 /// K = 1, 30 and 1000, the two cost the same at 3.5 to 4.6 n per bit when
 /// ln 2, ln 10 and ln 2π are at hand, as they now always are (tables); 4
 /// errs towards the series, whose cost hardly depends on n. That was timed
-/// before the series got about twice cheaper (issue 7), which lowers the
+/// before the series got about twice cheaper, which lowers the
 /// break-even: time it again before changing this. It must stay at least 3:
 /// the error analysis needs n >= 10K there.
 pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
@@ -78,23 +78,6 @@ pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
 /// K = 1, 30 and 1000), so a second round takes an n! within about 2^-30
 /// of a digit boundary.
 const SLACK_BITS: u64 = 40;
-
-/// The most leading digits the service gives (`CONTRACT.md` section 5): the
-/// cost grows with the square of K, to a few milliseconds at 1000
-/// (`bench/factorial/summary.rs`).
-pub const MAX_LEADING_DIGITS: u32 = 1000;
-
-/// The leading digits the service gives when none are asked for.
-pub const DEFAULT_LEADING_DIGITS: NonZeroUsize = NonZeroUsize::new(30).unwrap();
-
-/// `k` as a count of leading digits the service gives: from 1 to
-/// [`MAX_LEADING_DIGITS`].
-pub fn valid_leading_digits(k: u64) -> Option<NonZeroUsize> {
-    if k > u64::from(MAX_LEADING_DIGITS) {
-        return None;
-    }
-    usize::try_from(k).ok().and_then(NonZeroUsize::new)
-}
 
 /// What can be known exactly about n! without writing it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +223,12 @@ fn stirling_leading_part(n: u64, leading: NonZeroUsize, bits: u64) -> Option<(u1
 #[cfg(test)]
 mod tests {
     use super::*;
+    use factorial_corpus::XorShift;
+
     use crate::math::factorial_decimal;
+
+    /// The service's default, the case the tables below were written for.
+    const THIRTY_DIGITS: NonZeroUsize = NonZeroUsize::new(30).unwrap();
 
     const LEADINGS: [usize; 3] = [1, 30, 1000];
 
@@ -275,13 +263,9 @@ mod tests {
 
     #[test]
     fn random_n_up_to_100000_match_the_exact_factorial() {
-        // xorshift64 (Marsaglia 2003) with a fixed seed: the same n each run.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = XorShift::new(1);
         for _ in 0..24 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            assert_matches_exact(3001 + state % 97_000);
+            assert_matches_exact(3001 + rng.below(97_000));
         }
         assert_matches_exact(100_000);
     }
@@ -310,7 +294,7 @@ mod tests {
                 trailing_zeros,
                 leading_digits: leading_digits.to_string(),
             };
-            assert_eq!(summary(n, DEFAULT_LEADING_DIGITS), expected, "{n}");
+            assert_eq!(summary(n, THIRTY_DIGITS), expected, "{n}");
         }
     }
 
@@ -351,7 +335,7 @@ mod tests {
     fn a_factorial_just_above_a_power_of_ten_takes_more_rounds() {
         let n = 1_000_000_193_996_427_482;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "1");
-        let summary = summary(n, DEFAULT_LEADING_DIGITS);
+        let summary = summary(n, THIRTY_DIGITS);
         assert!(summary.leading_digits.starts_with("1000000000000376627"));
         assert_consistent_with_predecessor(&summary);
     }
@@ -361,7 +345,7 @@ mod tests {
     fn a_factorial_just_above_a_leading_digit_boundary_takes_more_rounds() {
         let n = 1_000_000_615_995_314_539;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "2");
-        assert_consistent_with_predecessor(&summary(n, DEFAULT_LEADING_DIGITS));
+        assert_consistent_with_predecessor(&summary(n, THIRTY_DIGITS));
     }
 
     /// n! = 6.99999999999995935…e…: 10^f is within 2^-41 below 7.
@@ -369,7 +353,7 @@ mod tests {
     fn a_factorial_just_below_a_leading_digit_boundary_takes_more_rounds() {
         let n = 1_000_000_189_333_288_997;
         assert_eq!(first_digit_in_more_rounds(n).leading_digits, "6");
-        assert_consistent_with_predecessor(&summary(n, DEFAULT_LEADING_DIGITS));
+        assert_consistent_with_predecessor(&summary(n, THIRTY_DIGITS));
     }
 
     /// A first precision far too low for K = 30 is doubled until it decides,
@@ -377,18 +361,9 @@ mod tests {
     #[test]
     fn a_low_first_precision_is_raised_until_it_decides() {
         let n = 100_000;
-        let (summary, rounds) = summary_in_rounds(n, DEFAULT_LEADING_DIGITS, 40);
+        let (summary, rounds) = summary_in_rounds(n, THIRTY_DIGITS, 40);
         assert!(rounds > 2, "{rounds}");
         assert_eq!(summary, expected(n, &factorial_decimal(n), 30));
-    }
-
-    #[test]
-    fn the_service_gives_1_to_1000_leading_digits() {
-        assert_eq!(valid_leading_digits(0), None);
-        assert_eq!(valid_leading_digits(1), NonZeroUsize::new(1));
-        assert_eq!(valid_leading_digits(1000), NonZeroUsize::new(1000));
-        assert_eq!(valid_leading_digits(1001), None);
-        assert_eq!(valid_leading_digits(u64::MAX), None);
     }
 
     #[test]

@@ -1,30 +1,14 @@
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use clap::Parser;
+use factorial_corpus::{ReceivedResponse, component_path};
 use factorial_runner::config::{Cli, ServeOptions};
 use factorial_runner::engine::Service;
 use factorial_runner::host::GuestSettings;
 use factorial_runner::metrics::Metrics;
 use http_body_util::{BodyExt, Empty};
-use hyper::HeaderMap;
 use hyper::http::uri::Uri;
-
-/// The component as `cargo build --release --target wasm32-wasip2` leaves it.
-pub fn component_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let path = target.join("wasm32-wasip2/release/factorial.wasm");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it first with \
-         `cargo build --release --target wasm32-wasip2 -p factorial` (scripts/test.sh does)",
-        path.display()
-    );
-    path
-}
 
 /// The runner's serve options from these command-line arguments.
 pub fn serve_options(args: &[&str]) -> ServeOptions {
@@ -68,31 +52,13 @@ pub fn service_with_guest_env(env: &[(&str, &str)]) -> Arc<Service> {
     load(&serve_options(&[]), guest_with_env(env))
 }
 
-/// A response, read whole.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|value| value.to_str().unwrap())
-    }
-
-    pub fn body_text(&self) -> &str {
-        std::str::from_utf8(&self.body).unwrap()
-    }
-}
-
 /// Sends one request with no body.
 pub async fn send(
     service: &Service,
     method: &str,
     path_and_query: &str,
     headers: &[(&str, &str)],
-) -> Reply {
+) -> ReceivedResponse {
     let uri = Uri::builder()
         .scheme("http")
         .authority("localhost")
@@ -109,7 +75,14 @@ pub async fn send(
         .await
         .expect("the component answers");
     let status = response.status().as_u16();
-    let headers = response.headers().clone();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.to_string(), value)
+        })
+        .collect();
     // Like any HTTP client, read no body after HEAD: the length describes
     // what GET would send.
     let body = if method == "HEAD" {
@@ -118,7 +91,7 @@ pub async fn send(
         let body = response.into_body().collect().await;
         body.expect("the body arrives whole").to_bytes().to_vec()
     };
-    Reply {
+    ReceivedResponse {
         status,
         headers,
         body,
@@ -126,6 +99,6 @@ pub async fn send(
 }
 
 /// `GET` with the default service.
-pub async fn get(path_and_query: &str) -> Reply {
+pub async fn get(path_and_query: &str) -> ReceivedResponse {
     send(&service(), "GET", path_and_query, &[]).await
 }

@@ -5,9 +5,11 @@
 /// Loads the built component and sends it requests in-process.
 mod harness;
 
-/// Every row of `CONTRACT.md` sections 1 to 3 and 5, through `wasi:http`.
+/// What the corpus's rows cannot say, through `wasi:http`: `HEAD` against
+/// `GET`, caching across requests, the settings, computed bodies.
 mod contract;
-/// The hostile-request corpus (`tests/corpus/hostile.txt`), through `wasi:http`.
+/// The corpus (`tests/corpus/hostile.txt`), the table of requests and the
+/// contract's answers, through `wasi:http`.
 mod corpus;
 /// `n!` against a naive running product and known large values.
 mod math;

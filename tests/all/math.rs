@@ -1,17 +1,6 @@
 use factorial::math::factorial_decimal;
+use factorial_corpus::XorShift;
 use num_bigint::BigUint;
-
-/// A xorshift generator: reproducible random inputs without a dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % bound
-    }
-}
 
 /// Decimal digits by repeated division by 10^19, independent of
 /// `num-bigint`'s own conversion and of ours.
@@ -43,7 +32,7 @@ fn every_n_up_to_1000_matches_a_running_product() {
 
 #[test]
 fn random_n_up_to_5000_match_a_running_product() {
-    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut random = XorShift::new(1);
     let mut wanted: Vec<u64> = (0..40).map(|_| random.below(5001)).collect();
     wanted.sort_unstable();
     let mut product = BigUint::from(1u8);

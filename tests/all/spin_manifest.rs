@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::harness::component_path;
+use factorial_corpus::component_path;
 
 fn manifest() -> toml::Table {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spin.toml");

@@ -1,8 +1,9 @@
+use factorial_corpus::component_path;
 use factorial_runner::host::Host;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::harness::{component_path, guest_with_env};
+use crate::harness::guest_with_env;
 
 wasmtime::component::bindgen!({
     path: "wit",

@@ -5,7 +5,8 @@ use crate::Component;
 use crate::bindings::exports::factorial::api::compute::{Error, FactorialSummary, Guest};
 use crate::bindings::wasi::cli::environment;
 use crate::config::Config;
-use crate::math::{self, MAX_LEADING_DIGITS};
+use crate::leading_digits::{MAX_LEADING_DIGITS, valid_leading_digits};
+use crate::math;
 
 impl Guest for Component {
     fn factorial(n: u64) -> Result<String, Error> {
@@ -20,7 +21,7 @@ impl Guest for Component {
         // No setting applies, but an unusable one fails every call, as it
         // fails every HTTP request.
         config()?;
-        let leading = math::valid_leading_digits(leading.into())
+        let leading = valid_leading_digits(leading.into())
             .ok_or(Error::InvalidLeading(MAX_LEADING_DIGITS))?;
         let summary = math::summary(n, leading);
         Ok(FactorialSummary {
