@@ -5,7 +5,7 @@
 
 use std::num::NonZeroUsize;
 
-/// The most leading digits the service gives (`CONTRACT.md` section 5): the
+/// The most leading digits the service gives (`docs/contract.md` §5): the
 /// cost grows with the square of K, to a few milliseconds at 1000
 /// (`bench/factorial/summary.rs`).
 pub const MAX_LEADING_DIGITS: u32 = 1000;

@@ -254,7 +254,7 @@ fn names_etag(header: &str, etag: &str) -> bool {
     })
 }
 
-/// The body CONTRACT.md gives a 400, word for word.
+/// The body docs/contract.md gives a 400, word for word.
 fn contract_body(error: &HttpError) -> String {
     match error {
         HttpError::MissingNumber => "Please supply number parameter".into(),

@@ -1,5 +1,5 @@
 //! Every way an HTTP request can fail, with the status and body the
-//! contract (`CONTRACT.md`) gives each. The typed export reports its
+//! contract (`docs/contract.md`) gives each. The typed export reports its
 //! failures in its own WIT variant, `factorial:api/compute`'s `error`.
 
 use std::fmt;

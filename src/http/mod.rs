@@ -1,4 +1,4 @@
-//! The HTTP API of `CONTRACT.md`, as a pure function from a request to a
+//! The HTTP API of `docs/contract.md`, as a pure function from a request to a
 //! response.
 //!
 //! Everything here but `wasi` is plain Rust, so the contract's rules are

@@ -1,5 +1,5 @@
 //! The hostile-request corpus of `hostile.txt`: requests meant to break the
-//! query parser, the router or the host, each with the answer `CONTRACT.md`
+//! query parser, the router or the host, each with the answer `docs/contract.md`
 //! gives it. The component's tests send them to wasmtime in-process and the
 //! runner's send them over raw TCP; both judge every answer with
 //! [`Case::check`]. The file's header documents its format.
