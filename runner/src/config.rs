@@ -15,6 +15,9 @@ use crate::host::GuestSettings;
 /// The environment variable through which the component reads its maximum.
 pub const MAX_NUMBER_VAR: &str = "FACTORIAL_MAX_NUMBER";
 
+/// Bytes in a mebibyte, the unit of `--memory-limit-mib`.
+const BYTES_PER_MIB: usize = 1024 * 1024;
+
 /// The component as the build produces it, and the name looked for.
 const COMPONENT_FILE: &str = "factorial.wasm";
 /// The component precompiled by `factorial-runner compile`, preferred when
@@ -170,8 +173,16 @@ impl ServeOptions {
                 .into_iter()
                 .collect(),
             body_chunk_size: self.limits.body_chunk_size as usize,
-            memory_limit: self.limits.memory_limit_mib as usize * 1024 * 1024,
+            memory_limit: self.limits.memory_limit_bytes(),
         }
+    }
+}
+
+impl Limits {
+    /// `--memory-limit-mib` in bytes, as both the instance pool and each
+    /// store's limiter take it.
+    pub fn memory_limit_bytes(&self) -> usize {
+        self.memory_limit_mib as usize * BYTES_PER_MIB
     }
 }
 

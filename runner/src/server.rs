@@ -25,9 +25,9 @@ use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::config::Limits;
-use crate::engine::Service;
 use crate::error::RequestError;
 use crate::metrics::Metrics;
+use crate::service::Service;
 
 /// How long a refused client is told to wait before retrying.
 const RETRY_AFTER_SECONDS: &str = "1";
