@@ -13,8 +13,8 @@
 //! - [`epoch`]: the clock behind request deadlines.
 //! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
-//! - [`server`]: the listener, connection timeouts, access log and graceful
-//!   shutdown.
+//! - [`server`]: the listener, access log and graceful shutdown;
+//!   [`watchdog`]: the header and idle timeouts of each connection.
 //! - [`admin`] and [`metrics`]: Prometheus metrics.
 //! - [`error`]: why a request got no answer from the component.
 //! - [`healthcheck`]: the container health check.
@@ -31,3 +31,4 @@ pub mod host;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod watchdog;
