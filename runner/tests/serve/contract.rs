@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 
-use crate::support::{Reply, Runner, send};
+use crate::support::{WireResponse, Runner, send};
 
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-fn get(address: SocketAddr, target: &str) -> Reply {
+fn get(address: SocketAddr, target: &str) -> WireResponse {
     send(address, "GET", target, &[])
 }
 
@@ -116,12 +116,12 @@ pub fn check_methods_head_negotiation_and_caching(address: SocketAddr) {
 
 /// 300000!, the default maximum: 1,512,852 digits, whole, with their length.
 pub fn check_a_large_factorial_arrives_whole(address: SocketAddr) {
-    let reply = get(address, "/api/v1/factorial?number=300000");
+    let response = get(address, "/api/v1/factorial?number=300000");
     assert_eq!(
-        reply.header("content-length"),
-        Some(reply.body.len().to_string().as_str())
+        response.header("content-length"),
+        Some(response.body.len().to_string().as_str())
     );
-    let digits = factorial_digits(&reply.body);
+    let digits = factorial_digits(&response.body);
     assert_eq!(digits.len(), 1_512_852);
     assert!(digits.starts_with("14773915317380390942"));
     assert_eq!(digits.len() - digits.trim_end_matches('0').len(), 74_998);
@@ -146,17 +146,17 @@ pub fn check_the_summary(address: SocketAddr) {
         "\"leading_digits\":\"127051750565407845537435230097\",",
         "\"scientific\":\"1.27051750565407845537435230097e347382171305201285694\"}\n"
     );
-    let reply = get(address, largest);
-    reply.assert(200, JSON, body);
-    assert_eq!(reply.header("cache-control"), Some(IMMUTABLE));
+    let response = get(address, largest);
+    response.assert(200, JSON, body);
+    assert_eq!(response.header("cache-control"), Some(IMMUTABLE));
     let head = send(address, "HEAD", largest, &[]);
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
     assert_eq!(
         head.header("content-length"),
-        reply.header("content-length")
+        response.header("content-length")
     );
-    let etag = reply.header("etag").unwrap();
+    let etag = response.header("etag").unwrap();
     let cached = send(address, "GET", largest, &[("if-none-match", etag)]);
     assert_eq!(cached.status, 304);
     get(address, "/api/v1/factorial/summary?number=5&leading=1001").assert(

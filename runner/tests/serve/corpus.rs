@@ -1,14 +1,14 @@
 use factorial_corpus::{Answer, Host, Tally, cases};
 
-use crate::support::{Reply, Runner};
+use crate::support::{WireResponse, Runner};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
-fn answer(reply: Reply) -> Answer {
+fn answer(response: WireResponse) -> Answer {
     Answer {
-        status: reply.status,
-        headers: reply.headers,
-        body: reply.body,
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
     }
 }
 
@@ -17,8 +17,8 @@ fn every_hostile_request_gets_the_contracts_answer() {
     let runner = Runner::start(&[]);
     let mut tally = Tally::default();
     for case in cases() {
-        let reply = runner.request(&case.method, &case.target, &case.header_pairs());
-        tally.record(case.check(Host::Runner, &answer(reply)));
+        let response = runner.request(&case.method, &case.target, &case.header_pairs());
+        tally.record(case.check(Host::Runner, &answer(response)));
     }
     tally.finish(Host::Runner);
 
@@ -53,8 +53,8 @@ fn a_uri_over_the_http_crates_cap_gets_414_when_the_head_fits() {
         .get(&longest)
         .assert(400, TEXT, "Number too large: the maximum is 300000");
     for too_long in [format!("{longest}9"), target(100_000)] {
-        let reply = runner.get(&too_long);
-        assert_eq!((reply.status, reply.body.len()), (414, 0), "{reply:?}");
+        let response = runner.get(&too_long);
+        assert_eq!((response.status, response.body.len()), (414, 0), "{response:?}");
     }
     runner.get("/healthz").assert(200, TEXT, "ok");
 }

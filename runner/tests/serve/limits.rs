@@ -2,15 +2,15 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, Runner, test_guest_path};
+use crate::support::{WireResponse, Runner, test_guest_path};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
 #[test]
 fn a_computation_past_its_deadline_gets_504_and_the_runner_goes_on() {
     let runner = Runner::start(&["--request-timeout", "1ms", "--max-number", "1000000"]);
-    let reply = runner.get("/api/v1/factorial?number=1000000");
-    reply.assert(504, TEXT, "Gateway Timeout: the request ran out of time");
+    let response = runner.get("/api/v1/factorial?number=1000000");
+    response.assert(504, TEXT, "Gateway Timeout: the request ran out of time");
     runner.wait_for_metric("factorial_deadline_exceeded_total 1");
     runner.get("/api/v1/factorial?number=5").assert(
         200,
@@ -36,8 +36,8 @@ fn a_guest_that_spins_or_waits_is_stopped_at_its_deadline() {
 #[test]
 fn a_request_over_the_memory_cap_gets_500_alone() {
     let runner = Runner::start(&["--memory-limit-mib", "2"]);
-    let reply = runner.get("/api/v1/factorial?number=100000");
-    reply.assert(
+    let response = runner.get("/api/v1/factorial?number=100000");
+    response.assert(
         500,
         TEXT,
         "Internal Server Error: the request ran out of memory",
@@ -129,9 +129,9 @@ fn keep_alive_outlasts_the_header_timeout_until_the_idle_timeout() {
         stream.write_all(request).unwrap();
         let mut buffer = [0u8; 1024];
         let read = stream.read(&mut buffer).unwrap();
-        let reply = Reply::parse(&buffer[..read]);
-        assert_eq!(reply.status, 200);
-        assert_eq!(reply.body_text(), "{\"factorial\":6}\n");
+        let response = WireResponse::parse(&buffer[..read]);
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body_text(), "{\"factorial\":6}\n");
         // Longer than the header timeout, shorter than the idle timeout.
         std::thread::sleep(Duration::from_millis(500));
     }
@@ -146,7 +146,7 @@ fn keep_alive_outlasts_the_header_timeout_until_the_idle_timeout() {
 #[test]
 fn an_oversized_request_head_gets_431() {
     let runner = Runner::start(&["--max-header-size", "4096"]);
-    let reply = runner.request("GET", "/healthz", &[("x-padding", &"a".repeat(8192))]);
-    assert_eq!(reply.status, 431);
+    let response = runner.request("GET", "/healthz", &[("x-padding", &"a".repeat(8192))]);
+    assert_eq!(response.status, 431);
     assert_eq!(runner.get("/healthz").status, 200);
 }

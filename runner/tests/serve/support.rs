@@ -45,14 +45,21 @@ pub fn runner_command() -> Command {
     let binary = std::env::var_os("FACTORIAL_TEST_RUNNER")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_factorial-runner").into());
     let mut command = Command::new(binary);
+    without_factorial_settings(&mut command).env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
+    command
+}
+
+/// Keeps the shell's `FACTORIAL_*` settings from `command`, so that a test
+/// sees only the settings it gives.
+pub fn without_factorial_settings(command: &mut Command) -> &mut Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("FACTORIAL_") {
             command.env_remove(name);
         }
     }
-    command.env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
     command
 }
+
 
 /// Runs the runner to completion, for start-up failures.
 pub fn run_to_exit(command: &mut Command) -> Output {
@@ -130,11 +137,11 @@ impl Runner {
     }
 
     /// Sends one request (`Connection: close`) and reads the whole answer.
-    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> WireResponse {
         send(self.address, method, target, headers)
     }
 
-    pub fn get(&self, target: &str) -> Reply {
+    pub fn get(&self, target: &str) -> WireResponse {
         self.request("GET", target, &[])
     }
 
@@ -222,7 +229,7 @@ impl Runner {
 
 /// Sends one request (`Connection: close`) to `address` and reads the whole
 /// answer.
-pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> WireResponse {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -236,7 +243,7 @@ pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &
     stream.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
-    Reply::parse(&raw)
+    WireResponse::parse(&raw)
 }
 
 impl Drop for Runner {
@@ -248,14 +255,14 @@ impl Drop for Runner {
 
 /// An HTTP/1.1 response read off the wire.
 #[derive(Debug)]
-pub struct Reply {
+pub struct WireResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
-impl Reply {
-    pub fn parse(raw: &[u8]) -> Reply {
+impl WireResponse {
+    pub fn parse(raw: &[u8]) -> WireResponse {
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -276,15 +283,15 @@ impl Reply {
                 (name.to_ascii_lowercase(), value.trim().to_string())
             })
             .collect();
-        let mut reply = Reply {
+        let mut response = WireResponse {
             status,
             headers,
             body: raw[split + 4..].to_vec(),
         };
-        if reply.header("transfer-encoding") == Some("chunked") {
-            reply.body = dechunk(&reply.body);
+        if response.header("transfer-encoding") == Some("chunked") {
+            response.body = dechunk(&response.body);
         }
-        reply
+        response
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
