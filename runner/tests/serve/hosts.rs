@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::contract;
 use crate::support::{component_path, send, without_factorial_settings, workspace_root};
+use crate::{contract, corpus};
 
 /// The hosts we did not write, each started the way its documentation says.
 #[derive(Debug, Clone, Copy)]
@@ -134,16 +134,16 @@ fn free_loopback_address() -> SocketAddr {
     listener.local_addr().unwrap()
 }
 
-/// Every check of `contract`, with the default settings and with a maximum
-/// set through the environment; an unusable maximum is answered with 500 on
-/// every request, as `CONTRACT.md` allows where a host cannot refuse to start.
+/// The corpus rows every host shares and every check of `contract`, with
+/// the default settings and with a maximum set through the environment; an
+/// unusable maximum is answered with 500 on every request, as `CONTRACT.md`
+/// allows where a host cannot refuse to start.
 fn keeps_the_contract(host: ThirdPartyHost) {
     let served = host.serve(&[]);
-    contract::check_the_original_rows(served.address);
-    contract::check_the_target_as_sent(served.address);
-    contract::check_methods_head_negotiation_and_caching(served.address);
+    corpus::check_the_rows_every_host_shares(served.address);
+    contract::check_head_and_validators(served.address);
     contract::check_a_large_factorial_arrives_whole(served.address);
-    contract::check_the_summary(served.address);
+    contract::check_the_summary_of_the_largest_n(served.address);
     drop(served);
 
     let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "12")]);
