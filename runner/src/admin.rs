@@ -12,7 +12,7 @@ use hyper::{Method, Request, Response, StatusCode, body::Incoming, header};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::metrics::Metrics;
+use crate::metrics::{CONTENT_TYPE, Metrics};
 
 /// Serves `GET /metrics` until the process exits.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
@@ -30,21 +30,25 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
     }
 }
 
+/// `/metrics` in the OpenMetrics text format; anything else is not found.
 async fn respond(
     metrics: Arc<Metrics>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    const TEXT: &str = "text/plain; charset=utf-8";
     let (status, content_type, body) = match (request.method(), request.uri().path()) {
-        (&Method::GET, "/metrics") => (
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            metrics.render(),
-        ),
-        _ => (
-            StatusCode::NOT_FOUND,
-            "text/plain; charset=utf-8",
-            "Not Found".to_string(),
-        ),
+        (&Method::GET, "/metrics") => match metrics.render() {
+            Ok(exposition) => (StatusCode::OK, CONTENT_TYPE, exposition),
+            Err(error) => {
+                tracing::error!(error = %error, "cannot render the metrics");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    TEXT,
+                    "Internal Server Error".to_string(),
+                )
+            }
+        },
+        _ => (StatusCode::NOT_FOUND, TEXT, "Not Found".to_string()),
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;

@@ -10,10 +10,17 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use factorial::config::{Config as ComponentConfig, MAX_NUMBER_VAR};
+
 use crate::host::GuestSettings;
 
-/// The environment variable through which the component reads its maximum.
-pub const MAX_NUMBER_VAR: &str = "FACTORIAL_MAX_NUMBER";
+/// Where `serve` listens, and `healthcheck` asks, unless told otherwise:
+/// loopback, so that a server started on a laptop is not reachable from its
+/// network. The container sets `FACTORIAL_LISTEN=0.0.0.0:5000`.
+const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
+
+/// Bytes in a mebibyte, the unit of `--memory-limit-mib`.
+const BYTES_PER_MIB: usize = 1024 * 1024;
 
 /// The component as the build produces it, and the name looked for.
 const COMPONENT_FILE: &str = "factorial.wasm";
@@ -55,8 +62,9 @@ pub enum Command {
 /// Options of `serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeOptions {
-    /// The address to listen on.
-    #[arg(long, env = "FACTORIAL_LISTEN", default_value = "0.0.0.0:5000")]
+    /// The address to listen on: loopback by default; set `0.0.0.0:5000` to
+    /// serve other machines.
+    #[arg(long, env = "FACTORIAL_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// The component to serve, `.wasm` or precompiled `.cwasm`. When unset,
@@ -69,7 +77,7 @@ pub struct ServeOptions {
     /// The largest n whose factorial is served. Passed to the component as
     /// `FACTORIAL_MAX_NUMBER`; when unset the component's default (300000)
     /// applies.
-    #[arg(long, env = MAX_NUMBER_VAR)]
+    #[arg(long, env = MAX_NUMBER_VAR, value_parser = parse_max_number)]
     pub max_number: Option<u64>,
 
     /// The address of the admin listener, which serves Prometheus metrics on
@@ -151,7 +159,7 @@ pub struct CompileOptions {
 pub struct HealthcheckOptions {
     /// The address the server listens on; an unspecified address
     /// (`0.0.0.0`) is reached over loopback.
-    #[arg(long, env = "FACTORIAL_LISTEN", default_value = "0.0.0.0:5000")]
+    #[arg(long, env = "FACTORIAL_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// How long to wait for the answer.
@@ -170,8 +178,16 @@ impl ServeOptions {
                 .into_iter()
                 .collect(),
             body_chunk_size: self.limits.body_chunk_size as usize,
-            memory_limit: self.limits.memory_limit_mib as usize * 1024 * 1024,
+            memory_limit: self.limits.memory_limit_bytes(),
         }
+    }
+}
+
+impl Limits {
+    /// `--memory-limit-mib` in bytes, as both the instance pool and each
+    /// store's limiter take it.
+    pub fn memory_limit_bytes(&self) -> usize {
+        self.memory_limit_mib as usize * BYTES_PER_MIB
     }
 }
 
@@ -226,6 +242,15 @@ fn default_max_concurrent() -> u32 {
     (cores as u32).saturating_mul(16)
 }
 
+/// The maximum as the component itself parses `FACTORIAL_MAX_NUMBER`, so that
+/// a value the runner accepts is one the component accepts too, and a bad
+/// one stops start-up instead of failing every request.
+fn parse_max_number(text: &str) -> Result<u64, String> {
+    ComponentConfig::from_env([(MAX_NUMBER_VAR.to_string(), text.to_string())])
+        .map(|config| config.max_number)
+        .map_err(|error| error.to_string())
+}
+
 /// A duration such as `30s`, `250ms` or `2m`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -266,6 +291,19 @@ mod tests {
         assert_eq!(cli.serve.max_number, Some(7));
         let cli = Cli::try_parse_from(["factorial-runner", "compile", "-o", "x.cwasm"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Compile(_))));
+    }
+
+    #[test]
+    fn listens_on_loopback_unless_told_otherwise() {
+        let address: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
+        assert!(address.ip().is_loopback(), "{address}");
+    }
+
+    #[test]
+    fn the_maximum_is_read_as_the_component_reads_it() {
+        assert_eq!(parse_max_number(" 2500 "), Ok(2500));
+        let error = parse_max_number("1e6").unwrap_err();
+        assert!(error.contains(MAX_NUMBER_VAR), "{error}");
     }
 
     #[test]

@@ -1,30 +1,25 @@
-//! The wasmtime side: one `Engine`, the component compiled (or loaded
-//! precompiled) and pre-instantiated once, and a fresh instance in a fresh
-//! `Store` for every request, so no state leaks from one request to the
-//! next and a request costs an instantiation, not a compile.
+//! The wasmtime side that is set up once: the `Engine` (its pooling
+//! allocator sized by the limits, epoch interruption compiled in), the
+//! component compiled or loaded precompiled, linked and pre-instantiated
+//! once, and the epoch clock. What happens per request is
+//! [`service`](crate::service)'s.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use http_body_util::BodyExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Precompiled,
-    Store, Trap,
 };
-use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::config::Limits;
-use crate::epoch::{self, EpochThread};
-use crate::error::RequestError;
-use crate::host::{GuestSettings, Host, MemoryLimitExceeded};
-use crate::metrics::Metrics;
+use crate::epoch::EpochThread;
+use crate::host::GuestState;
+
+/// The former path of [`Service`](crate::service::Service), kept only while
+/// the component's tests (outside `runner/`) still use it.
+pub use crate::service::Service;
 
 /// Core instances in one component instance. A Rust component has its main
 /// module plus a few adapter and shim modules; this leaves room to spare.
@@ -43,31 +38,21 @@ pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 /// refused such clients with 503.
 pub const INSTANCES_PER_REQUEST: u32 = 2;
 
-/// A loaded component, ready to answer requests.
-pub struct Service {
-    pre: ProxyPre<Host>,
-    guest: GuestSettings,
-    deadline: Duration,
-    /// Requests in flight, from admission until their answer is sent: the
-    /// limit clients see.
-    requests: Arc<Semaphore>,
-    /// Instances alive, as many as the pool has room for.
-    instances: Arc<Semaphore>,
-    max_concurrent: u32,
-    metrics: Arc<Metrics>,
+/// The component compiled, linked and pre-instantiated once on an engine set
+/// up for serving, and the epoch clock that bounds its guests' time. Every
+/// request instantiates [`LoadedComponent::pre`] in a fresh `Store`, so a
+/// request costs an instantiation, not a compile, and no state leaks from
+/// one request to the next.
+pub struct LoadedComponent {
+    pre: ProxyPre<GuestState>,
     _epoch: EpochThread,
 }
 
-impl Service {
+impl LoadedComponent {
     /// Loads the component at `path` (`.wasm`, or a `.cwasm` precompiled for
-    /// these settings), links WASI and WASI HTTP, and checks that it is a
-    /// `wasi:http` proxy.
-    pub fn load(
-        path: &Path,
-        guest: GuestSettings,
-        limits: &Limits,
-        metrics: Arc<Metrics>,
-    ) -> Result<Self> {
+    /// these settings), links WASI and WASI HTTP, checks that it is a
+    /// `wasi:http` proxy, and starts the epoch clock.
+    pub fn load(path: &Path, limits: &Limits) -> Result<Self> {
         let engine = new_engine(Purpose::Serve(limits))?;
         let component = load_component(&engine, path)?;
         let mut linker = Linker::new(&engine);
@@ -87,139 +72,18 @@ impl Service {
                 )
             })?;
         let epoch = EpochThread::spawn(engine).context("cannot start the epoch thread")?;
-        Ok(Service {
-            pre,
-            guest,
-            deadline: limits.request_timeout,
-            requests: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
-            instances: Arc::new(Semaphore::new(instance_slots(limits) as usize)),
-            max_concurrent: limits.max_concurrent,
-            metrics,
-            _epoch: epoch,
-        })
+        Ok(LoadedComponent { pre, _epoch: epoch })
     }
 
-    /// Answers one request with a new instance of the component, or refuses
-    /// it at once when the requests in flight are at the limit. The response
-    /// head is returned as soon as the guest sets it; the body streams from
-    /// the guest, which runs in its own task, holding its instance slot,
-    /// until it is done or its deadline passes. The request's slot is held
-    /// by the response body, until the answer is sent.
-    pub async fn handle<B>(
-        &self,
-        request: hyper::Request<B>,
-    ) -> Result<hyper::Response<HyperOutgoingBody>, RequestError>
-    where
-        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<wasmtime_wasi_http::Error>,
-    {
-        let slots = self
-            .requests
-            .clone()
-            .try_acquire_owned()
-            .and_then(|request| {
-                let instance = self.instances.clone().try_acquire_owned()?;
-                Ok((request, instance))
-            });
-        let (request_slot, instance_slot) = slots
-            .map_err(|_| RequestError::Saturated(self.max_concurrent))
-            .inspect_err(|error| self.metrics.request_failed(error))?;
-        let mut store = Store::new(self.pre.engine(), Host::new(&self.guest));
-        store.limiter(|host| host);
-        epoch::time_slice(&mut store, self.deadline);
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
-        let request = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, request)
-            .map_err(guest_error)?;
-        let response_out = store
-            .data_mut()
-            .http()
-            .new_response_outparam(sender)
-            .map_err(guest_error)?;
-        let guest = tokio::task::spawn(run_guest(
-            self.pre.clone(),
-            store,
-            request,
-            response_out,
-            instance_slot,
-            self.deadline,
-            self.metrics.clone(),
-        ));
-        match receiver.await {
-            // The body holds the request's slot: hyper drops the body once
-            // the answer is sent, or the client has gone.
-            Ok(Ok(response)) => Ok(response.map(move |body| {
-                body.map_frame(move |frame| {
-                    let _slot = &request_slot;
-                    frame
-                })
-                .boxed_unsync()
-            })),
-            Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
-                "the component answered with an error: {code:?}"
-            ))),
-            // The guest dropped the outparam without setting it: its task
-            // says why.
-            Err(_) => Err(match guest.await {
-                Ok(Ok(())) => RequestError::Guest(anyhow!("the component returned no response")),
-                Ok(Err(error)) => error,
-                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
-            }),
-        }
+    /// The pre-instantiated component, to instantiate once per request.
+    pub fn pre(&self) -> &ProxyPre<GuestState> {
+        &self.pre
     }
 }
 
-/// Runs the guest's handler to the end of its response body, within the
-/// deadline. A failure is counted and logged here, since after the response
-/// head is sent nobody else sees it.
-async fn run_guest(
-    pre: ProxyPre<Host>,
-    mut store: Store<Host>,
-    request: wasmtime::component::Resource<wasmtime_wasi_http::p2::types::HostIncomingRequest>,
-    response_out: wasmtime::component::Resource<
-        wasmtime_wasi_http::p2::types::HostResponseOutparam,
-    >,
-    _instance_slot: OwnedSemaphorePermit,
-    deadline: Duration,
-    metrics: Arc<Metrics>,
-) -> Result<(), RequestError> {
-    // The epoch stops a guest that computes past its deadline; this timeout
-    // stops one that waits past it (on a slow client, say).
-    let run = tokio::time::timeout(deadline, async {
-        let proxy = pre.instantiate_async(&mut store).await?;
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, request, response_out)
-            .await
-    });
-    let result = match run.await {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(error)) => classify(error, deadline),
-        Err(_elapsed) => RequestError::DeadlineExceeded(deadline),
-    };
-    metrics.request_failed(&result);
-    tracing::warn!(error = result.chain(), "request failed");
-    Err(result)
-}
-
-/// Why a guest call failed.
-fn classify(error: wasmtime::Error, deadline: Duration) -> RequestError {
-    if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
-        return RequestError::DeadlineExceeded(deadline);
-    }
-    if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
-        return RequestError::MemoryLimitExceeded(MemoryLimitExceeded {
-            limit: exceeded.limit,
-        });
-    }
-    RequestError::Guest(error.into())
-}
-
-/// The instances that may be alive at once, and the pool's size.
-fn instance_slots(limits: &Limits) -> u32 {
+/// The instances that may be alive at once: the pool's size, and what the
+/// service admits.
+pub fn instance_slots(limits: &Limits) -> u32 {
     limits.max_concurrent.saturating_mul(INSTANCES_PER_REQUEST)
 }
 
@@ -306,7 +170,7 @@ fn new_engine(purpose: Purpose) -> Result<Engine> {
             .total_memories(slots.saturating_mul(2))
             .total_tables(slots.saturating_mul(4))
             .total_stacks(slots)
-            .max_memory_size(limits.memory_limit_mib as usize * 1024 * 1024)
+            .max_memory_size(limits.memory_limit_bytes())
             // Reset a slot's touched pages with memset instead of returning
             // them to the kernel with madvise: a profile of small requests
             // spent a third of the time in the page faults and cross-core

@@ -1,5 +1,6 @@
-//! The state of one request's `Store`: WASI and WASI HTTP contexts sharing a
-//! resource table, the memory limit, and the `wasi:http` policy.
+//! What the host gives a guest: the state of one request's `Store` (WASI and
+//! WASI HTTP contexts sharing a resource table, the memory limit, and the
+//! `wasi:http` policy) and the settings it is made from.
 
 use std::future::Future;
 
@@ -41,8 +42,10 @@ pub struct MemoryLimitExceeded {
     pub limit: usize,
 }
 
-/// What a component instance can reach while it answers one request.
-pub struct Host {
+/// The data of one request's `Store`: what its component instance can reach
+/// while it answers. Named for what it is, since "host" means the runner,
+/// and a host of the corpus, elsewhere in the project.
+pub struct GuestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
@@ -50,12 +53,16 @@ pub struct Host {
     memory_limit: usize,
 }
 
-impl Host {
-    /// A fresh host state for one request.
+/// The former name of [`GuestState`], kept only while the component's
+/// tests, benches and examples (outside `runner/`) still use it.
+pub type Host = GuestState;
+
+impl GuestState {
+    /// A fresh state for one request.
     pub fn new(settings: &GuestSettings) -> Self {
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_RESOURCES);
-        Host {
+        GuestState {
             wasi: WasiCtx::builder()
                 .envs(&settings.env)
                 .inherit_stderr()
@@ -70,7 +77,7 @@ impl Host {
     }
 }
 
-impl ResourceLimiter for Host {
+impl ResourceLimiter for GuestState {
     fn memory_growing(
         &mut self,
         _current: usize,
@@ -96,7 +103,7 @@ impl ResourceLimiter for Host {
     }
 }
 
-impl WasiView for Host {
+impl WasiView for GuestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -105,7 +112,7 @@ impl WasiView for Host {
     }
 }
 
-impl WasiHttpView for Host {
+impl WasiHttpView for GuestState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView {
             ctx: &mut self.http,

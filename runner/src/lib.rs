@@ -5,14 +5,17 @@
 //!
 //! - [`config`]: the command line and its environment twins, validated
 //!   before anything is bound or loaded.
-//! - [`engine`]: the wasmtime `Engine` (pooling, epochs), the component
-//!   compiled once and pre-instantiated, one fresh instance per request, and
-//!   ahead-of-time compilation.
+//! - [`engine`]: what is set up once: the wasmtime `Engine` (pooling,
+//!   epochs), the component compiled (or precompiled ahead of time), linked
+//!   and pre-instantiated.
+//! - [`service`]: the request path: admission under the in-flight limit, a
+//!   fresh `Store` and instance per request, the guest's task and deadline.
 //! - [`epoch`]: the clock behind request deadlines.
-//! - [`host`]: what each request's `Store` holds: WASI contexts, the memory
-//!   limit, the `wasi:http` policy.
-//! - [`server`]: the listener, connection timeouts, access log and graceful
-//!   shutdown; [`admin`] and [`metrics`]: Prometheus metrics.
+//! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
+//!   WASI contexts, the memory limit, the `wasi:http` policy.
+//! - [`server`]: the listener, access log and graceful shutdown;
+//!   [`watchdog`]: the header and idle timeouts of each connection.
+//! - [`admin`] and [`metrics`]: Prometheus metrics.
 //! - [`error`]: why a request got no answer from the component.
 //! - [`healthcheck`]: the container health check.
 
@@ -27,3 +30,5 @@ pub mod healthcheck;
 pub mod host;
 pub mod metrics;
 pub mod server;
+pub mod service;
+pub mod watchdog;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 use factorial_runner::config::{self, Cli, Command, ServeOptions};
-use factorial_runner::engine::{self, Service};
+use factorial_runner::engine;
 use factorial_runner::metrics::Metrics;
+use factorial_runner::service::Service;
 use factorial_runner::{admin, healthcheck, server};
 
 fn main() -> ExitCode {

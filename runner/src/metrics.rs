@@ -1,11 +1,26 @@
-//! Prometheus metrics, kept in atomics and rendered in the text exposition
-//! format on the admin listener's `/metrics`.
+//! Prometheus metrics, kept by `prometheus-client` and rendered in the
+//! Prometheus text format (version 0.0.4, as before the crate, so names and
+//! labels are unchanged) on the admin listener's `/metrics`. The crate takes
+//! a histogram's snapshot under one lock, so a scrape never shows a bucket
+//! above `+Inf`; a new metric is a field, registered in [`Metrics::default`].
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::prometheus_text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Metric, Registry};
+
 use crate::error::RequestError;
+
+/// The media type of what [`Metrics::render`] writes.
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// The prefix of every metric's name.
+const PREFIX: &str = "factorial";
 
 /// Upper bounds of the latency histogram's buckets, in seconds: from a small
 /// factorial (well under a millisecond) to the default deadline.
@@ -13,36 +28,84 @@ const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0,
 ];
 
-/// The lowest and highest status codes counted one by one.
-const STATUS_RANGE: std::ops::Range<u16> = 100..600;
+/// The label of the requests counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: u16,
+}
 
-/// Counters shared by the server and the engine.
+/// The metrics shared by the server and the service, and the registry that
+/// renders them.
+#[derive(Debug)]
 pub struct Metrics {
-    requests_by_status: Vec<AtomicU64>,
-    in_flight: AtomicI64,
-    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_micros: AtomicU64,
-    guest_traps: AtomicU64,
-    deadline_hits: AtomicU64,
-    memory_limit_hits: AtomicU64,
-    saturated: AtomicU64,
+    registry: Registry,
+    requests: Family<StatusLabel, Counter>,
+    request_duration: Histogram,
+    in_flight: Gauge,
+    guest_traps: Counter,
+    deadline_exceeded: Counter,
+    memory_limit_exceeded: Counter,
+    saturated: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        let mut registry = Registry::with_prefix(PREFIX);
+        let add = &mut registry;
+        // Counters get their `_total` suffix from the format.
         Metrics {
-            requests_by_status: STATUS_RANGE.map(|_| AtomicU64::new(0)).collect(),
-            in_flight: AtomicI64::new(0),
-            latency_buckets: std::array::from_fn(|_| AtomicU64::new(0)),
-            latency_count: AtomicU64::new(0),
-            latency_sum_micros: AtomicU64::new(0),
-            guest_traps: AtomicU64::new(0),
-            deadline_hits: AtomicU64::new(0),
-            memory_limit_hits: AtomicU64::new(0),
-            saturated: AtomicU64::new(0),
+            requests: registered(
+                add,
+                "requests",
+                "Requests answered, by status",
+                Family::default(),
+            ),
+            request_duration: registered(
+                add,
+                "request_duration_seconds",
+                "Time from request to last body byte",
+                Histogram::new(LATENCY_BUCKETS),
+            ),
+            in_flight: registered(
+                add,
+                "requests_in_flight",
+                "Requests being answered",
+                Gauge::default(),
+            ),
+            guest_traps: registered(
+                add,
+                "guest_traps",
+                "Requests whose component instance trapped",
+                Counter::default(),
+            ),
+            deadline_exceeded: registered(
+                add,
+                "deadline_exceeded",
+                "Requests stopped at their deadline",
+                Counter::default(),
+            ),
+            memory_limit_exceeded: registered(
+                add,
+                "memory_limit_exceeded",
+                "Requests stopped at the memory limit",
+                Counter::default(),
+            ),
+            saturated: registered(
+                add,
+                "saturated",
+                "Requests refused because too many were in flight",
+                Counter::default(),
+            ),
+            registry,
         }
     }
+}
+
+/// Registers `metric` as `name` and gives it back: the registry renders the
+/// same metric that the caller updates.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 /// Counts a request as in flight until dropped.
@@ -50,126 +113,52 @@ pub struct InFlight<'a>(&'a Metrics);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.dec();
     }
 }
 
 impl Metrics {
     /// Marks a request in flight for the guard's lifetime.
     pub fn in_flight(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.inc();
         InFlight(self)
     }
 
     /// Counts a finished request: its status and how long it took.
     pub fn request_finished(&self, status: u16, duration: Duration) {
-        if let Some(counter) = self
-            .requests_by_status
-            .get(usize::from(status.wrapping_sub(STATUS_RANGE.start)))
-        {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-        let seconds = duration.as_secs_f64();
-        for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros
-            .fetch_add(duration.as_micros() as u64, Ordering::Relaxed);
+        self.requests.get_or_create(&StatusLabel { status }).inc();
+        self.request_duration.observe(duration.as_secs_f64());
     }
 
     /// Counts a request the component could not answer, by reason.
     pub fn request_failed(&self, error: &RequestError) {
         let counter = match error {
             RequestError::Saturated(_) => &self.saturated,
-            RequestError::DeadlineExceeded(_) => &self.deadline_hits,
-            RequestError::MemoryLimitExceeded(_) => &self.memory_limit_hits,
+            RequestError::DeadlineExceeded(_) => &self.deadline_exceeded,
+            RequestError::MemoryLimitExceeded(_) => &self.memory_limit_exceeded,
             RequestError::Guest(_) => &self.guest_traps,
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.inc();
     }
 
-    /// The metrics in Prometheus' text exposition format.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        out.push_str("# HELP factorial_requests_total Requests answered, by status.\n");
-        out.push_str("# TYPE factorial_requests_total counter\n");
-        for (status, counter) in STATUS_RANGE.zip(&self.requests_by_status) {
-            let count = load(counter);
-            if count > 0 {
-                let _ = writeln!(
-                    out,
-                    "factorial_requests_total{{status=\"{status}\"}} {count}"
-                );
-            }
-        }
-        out.push_str(
-            "# HELP factorial_request_duration_seconds Time from request to last body byte.\n",
-        );
-        out.push_str("# TYPE factorial_request_duration_seconds histogram\n");
-        for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
-            let _ = writeln!(
-                out,
-                "factorial_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                load(bucket)
-            );
-        }
-        let count = load(&self.latency_count);
-        let sum = load(&self.latency_sum_micros) as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "factorial_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(out, "factorial_request_duration_seconds_sum {sum}");
-        let _ = writeln!(out, "factorial_request_duration_seconds_count {count}");
-        let gauges_and_counters = [
-            (
-                "factorial_requests_in_flight",
-                "gauge",
-                "Requests being answered.",
-                self.in_flight.load(Ordering::Relaxed).max(0) as u64,
-            ),
-            (
-                "factorial_guest_traps_total",
-                "counter",
-                "Requests whose component instance trapped.",
-                load(&self.guest_traps),
-            ),
-            (
-                "factorial_deadline_exceeded_total",
-                "counter",
-                "Requests stopped at their deadline.",
-                load(&self.deadline_hits),
-            ),
-            (
-                "factorial_memory_limit_exceeded_total",
-                "counter",
-                "Requests stopped at the memory limit.",
-                load(&self.memory_limit_hits),
-            ),
-            (
-                "factorial_saturated_total",
-                "counter",
-                "Requests refused because too many were in flight.",
-                load(&self.saturated),
-            ),
-        ];
-        for (name, kind, help, value) in gauges_and_counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        }
-        out
+    /// The metrics in the Prometheus text format, of type [`CONTENT_TYPE`].
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        encode(&mut text, &self.registry)?;
+        Ok(text)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The value of the sample `series` (name and labels as written).
+    fn sample(text: &str, series: &str) -> Option<u64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map(|value| value.parse().unwrap())
+    }
 
     #[test]
     fn renders_what_was_counted() {
@@ -179,30 +168,42 @@ mod tests {
         metrics.request_finished(200, Duration::from_secs(60));
         metrics.request_finished(404, Duration::from_micros(100));
         metrics.request_failed(&RequestError::Saturated(4));
-        let text = metrics.render();
+        let text = metrics.render().unwrap();
+        for (series, value) in [
+            ("factorial_requests_total{status=\"200\"}", 2),
+            ("factorial_requests_total{status=\"404\"}", 1),
+            ("factorial_request_duration_seconds_bucket{le=\"0.005\"}", 2),
+            ("factorial_request_duration_seconds_bucket{le=\"+Inf\"}", 3),
+            ("factorial_request_duration_seconds_count", 3),
+            ("factorial_requests_in_flight", 1),
+            ("factorial_saturated_total", 1),
+            ("factorial_guest_traps_total", 0),
+        ] {
+            assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
+        }
         assert!(
-            text.contains("factorial_requests_total{status=\"200\"} 2\n"),
+            text.contains("# TYPE factorial_requests_total counter\n"),
             "{text}"
         );
-        assert!(
-            text.contains("factorial_requests_total{status=\"404\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("factorial_request_duration_seconds_bucket{le=\"0.005\"} 2\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("factorial_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"),
-            "{text}"
-        );
-        assert!(text.contains("factorial_requests_in_flight 1\n"), "{text}");
-        assert!(text.contains("factorial_saturated_total 1\n"), "{text}");
         drop(guard);
-        assert!(
-            metrics
-                .render()
-                .contains("factorial_requests_in_flight 0\n")
-        );
+        let text = metrics.render().unwrap();
+        assert_eq!(sample(&text, "factorial_requests_in_flight"), Some(0));
+    }
+
+    #[test]
+    fn buckets_are_cumulative_up_to_the_count() {
+        let metrics = Metrics::default();
+        for millis in [0, 1, 7, 40, 300, 2_000, 45_000] {
+            metrics.request_finished(200, Duration::from_millis(millis));
+        }
+        let text = metrics.render().unwrap();
+        let buckets: Vec<u64> = text
+            .lines()
+            .filter(|line| line.starts_with("factorial_request_duration_seconds_bucket"))
+            .map(|line| line.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(buckets.len(), LATENCY_BUCKETS.len() + 1, "{text}");
+        assert!(buckets.is_sorted(), "{text}");
+        assert_eq!(buckets.last(), Some(&7), "{text}");
     }
 }

@@ -6,8 +6,8 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -20,14 +20,14 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::config::Limits;
-use crate::engine::Service;
 use crate::error::RequestError;
 use crate::metrics::Metrics;
+use crate::service::Service;
+use crate::watchdog::{Activity, Timeouts, WatchedIo};
 
 /// How long a refused client is told to wait before retrying.
 const RETRY_AFTER_SECONDS: &str = "1";
@@ -75,11 +75,8 @@ pub async fn serve(
         };
         // Responses are small and latency matters more than packet count.
         let _ = stream.set_nodelay(true);
-        let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(WatchedIo {
-            inner: stream,
-            activity: activity.clone(),
-        });
+        let activity = Arc::new(Activity::default());
+        let io = TokioIo::new(WatchedIo::new(stream, activity.clone()));
         let handler = service_fn({
             let (service, metrics, activity) = (service.clone(), metrics.clone(), activity.clone());
             move |request| answer(service.clone(), metrics.clone(), activity.clone(), request)
@@ -245,146 +242,5 @@ impl Body for MeteredBody {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.inner.size_hint()
-    }
-}
-
-/// The connection timeouts the watchdog enforces.
-#[derive(Debug, Clone, Copy)]
-struct Timeouts {
-    header: Duration,
-    idle: Duration,
-}
-
-/// Where a connection stands, for its watchdog.
-#[derive(Debug, Clone, Copy)]
-enum Phase {
-    /// Between requests, with nothing received since `since`.
-    Idle { since: Instant },
-    /// The first bytes of a request head arrived at `since`.
-    ReadingHead { since: Instant },
-    /// Requests are being answered.
-    Busy { requests: usize },
-}
-
-/// One connection's activity, shared by its socket, its requests and its
-/// watchdog. Hyper's own header timeout runs from the moment a connection is
-/// ready for a request, idle time included, which would close idle
-/// keep-alive connections at the header timeout; tracking the phase here
-/// keeps the two timeouts apart.
-struct Activity {
-    phase: Mutex<Phase>,
-}
-
-impl Activity {
-    /// A new connection must start its first request within the header
-    /// timeout.
-    fn new() -> Self {
-        Activity {
-            phase: Mutex::new(Phase::ReadingHead {
-                since: Instant::now(),
-            }),
-        }
-    }
-
-    fn update(&self, change: impl FnOnce(Phase) -> Phase) {
-        let mut phase = self
-            .phase
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        *phase = change(*phase);
-    }
-
-    fn bytes_received(&self) {
-        self.update(|phase| match phase {
-            Phase::Idle { .. } => Phase::ReadingHead {
-                since: Instant::now(),
-            },
-            other => other,
-        });
-    }
-
-    fn request_started(&self) {
-        self.update(|phase| match phase {
-            Phase::Busy { requests } => Phase::Busy {
-                requests: requests + 1,
-            },
-            _ => Phase::Busy { requests: 1 },
-        });
-    }
-
-    fn request_finished(&self) {
-        self.update(|phase| match phase {
-            Phase::Busy { requests } if requests > 1 => Phase::Busy {
-                requests: requests - 1,
-            },
-            _ => Phase::Idle {
-                since: Instant::now(),
-            },
-        });
-    }
-
-    /// Completes when the connection has been idle, or slow to send a
-    /// request head, for too long; says which.
-    async fn expired(&self, timeouts: Timeouts) -> &'static str {
-        let check_every = (timeouts.header.min(timeouts.idle) / 8)
-            .clamp(Duration::from_millis(10), Duration::from_secs(1));
-        loop {
-            tokio::time::sleep(check_every).await;
-            let phase = *self
-                .phase
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner());
-            match phase {
-                Phase::Idle { since } if since.elapsed() >= timeouts.idle => {
-                    return "idle timeout";
-                }
-                Phase::ReadingHead { since } if since.elapsed() >= timeouts.header => {
-                    return "header timeout";
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-/// A socket that reports received bytes to its connection's [`Activity`].
-struct WatchedIo<T> {
-    inner: T,
-    activity: Arc<Activity>,
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for WatchedIo<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.bytes_received();
-        }
-        result
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for WatchedIo<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

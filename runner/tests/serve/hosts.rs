@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::contract;
-use crate::support::{component_path, send, workspace_root};
+use crate::support::{component_path, send, without_factorial_settings, workspace_root};
+use crate::{contract, corpus};
 
-/// The hosts, each started the way its documentation says.
+/// The hosts we did not write, each started the way its documentation says.
 #[derive(Debug, Clone, Copy)]
-enum Host {
+enum ThirdPartyHost {
     /// `wasmtime serve` from `wasmtime-cli`, found on `PATH`.
     WasmtimeServe,
     /// `jco serve` from the npm package pinned in `examples/js`.
@@ -39,7 +39,7 @@ impl Drop for Scratch {
     }
 }
 
-impl Host {
+impl ThirdPartyHost {
     /// Starts this host with `env` as the component's settings, and waits
     /// until it accepts connections.
     fn serve(self, env: &[(&str, &str)]) -> Served {
@@ -53,7 +53,7 @@ impl Host {
         let mut command = match self {
             // The component sees only the `--env` variables; `-Scli` gives
             // it `wasi:cli`, where it reads them.
-            Host::WasmtimeServe => {
+            ThirdPartyHost::WasmtimeServe => {
                 let mut command = Command::new("wasmtime");
                 command.args(["serve", "-Scli", "--addr", &address.to_string()]);
                 for (name, value) in env {
@@ -63,7 +63,7 @@ impl Host {
             }
             // preview2-shim hands the component the whole environment of
             // the Node.js process.
-            Host::JcoServe => {
+            ThirdPartyHost::JcoServe => {
                 let jco = workspace_root().join("examples/js/node_modules/.bin/jco");
                 assert!(
                     jco.is_file(),
@@ -71,17 +71,12 @@ impl Host {
                     jco.display()
                 );
                 let mut command = Command::new(jco);
-                command
+                without_factorial_settings(&mut command)
                     .args(["serve", "--host", "127.0.0.1"])
                     .args(["--port", &address.port().to_string()])
                     .arg("--jco-dir")
-                    .arg(scratch.0.join("transpiled"));
-                for (name, _) in std::env::vars() {
-                    if name.starts_with("FACTORIAL_") {
-                        command.env_remove(name);
-                    }
-                }
-                command.envs(env.iter().copied());
+                    .arg(scratch.0.join("transpiled"))
+                    .envs(env.iter().copied());
                 command
             }
         };
@@ -139,16 +134,16 @@ fn free_loopback_address() -> SocketAddr {
     listener.local_addr().unwrap()
 }
 
-/// Every check of `contract`, with the default settings and with a maximum
-/// set through the environment; an unusable maximum is answered with 500 on
-/// every request, as `CONTRACT.md` allows where a host cannot refuse to start.
-fn keeps_the_contract(host: Host) {
+/// The corpus rows every host shares and every check of `contract`, with
+/// the default settings and with a maximum set through the environment; an
+/// unusable maximum is answered with 500 on every request, as `CONTRACT.md`
+/// allows where a host cannot refuse to start.
+fn keeps_the_contract(host: ThirdPartyHost) {
     let served = host.serve(&[]);
-    contract::check_the_original_rows(served.address);
-    contract::check_the_target_as_sent(served.address);
-    contract::check_methods_head_negotiation_and_caching(served.address);
+    corpus::check_the_rows_every_host_shares(served.address);
+    contract::check_head_and_validators(served.address);
     contract::check_a_large_factorial_arrives_whole(served.address);
-    contract::check_the_summary(served.address);
+    contract::check_the_summary_of_the_largest_n(served.address);
     drop(served);
 
     let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "12")]);
@@ -156,8 +151,8 @@ fn keeps_the_contract(host: Host) {
     drop(served);
 
     let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "lots")]);
-    let reply = send(served.address, "GET", "/api/v1/factorial?number=5", &[]);
-    reply.assert(
+    let response = send(served.address, "GET", "/api/v1/factorial?number=5", &[]);
+    response.assert(
         500,
         "text/plain; charset=utf-8",
         "Server misconfigured: FACTORIAL_MAX_NUMBER=\"lots\" is not a whole number \
@@ -168,11 +163,11 @@ fn keeps_the_contract(host: Host) {
 #[test]
 #[ignore = "needs wasmtime-cli: scripts/portability.sh installs it and runs this"]
 fn wasmtime_serve_keeps_the_contract() {
-    keeps_the_contract(Host::WasmtimeServe);
+    keeps_the_contract(ThirdPartyHost::WasmtimeServe);
 }
 
 #[test]
 #[ignore = "needs jco: scripts/portability.sh installs it and runs this"]
 fn jco_serve_keeps_the_contract() {
-    keeps_the_contract(Host::JcoServe);
+    keeps_the_contract(ThirdPartyHost::JcoServe);
 }

@@ -1,47 +1,54 @@
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::support::{Runner, component_path, run_to_exit, runner_command, send, test_guest_path};
+use crate::support::{
+    HeldRequest, Runner, component_path, read_response, read_until_closed, run_to_exit,
+    runner_command, test_guest_path,
+};
+
+/// What the runner logs once it has stopped accepting connections.
+const SHUTTING_DOWN: &str = "shutting down: no new connections, draining the open ones";
 
 #[test]
-fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
+fn sigterm_closes_idle_connections_lets_requests_in_flight_finish_then_exits_0() {
     let mut runner = Runner::start_with(&test_guest_path(), &[]);
-    let address = runner.address;
-    let slow = std::thread::spawn(move || send(address, "GET", "/sleep?ms=1500", &[]));
+    let mut idle = TcpStream::connect(runner.address).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut idle).status, 200);
+    let held = HeldRequest::send(runner.address);
     runner.wait_for_metric("factorial_requests_in_flight 1");
-    let status = runner.terminate();
-    let reply = slow.join().unwrap();
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.body_text(), "ok");
-    assert!(status.success(), "{status:?}");
+
+    runner.send_sigterm();
+    runner.wait_for_logs(SHUTTING_DOWN, 1);
     assert!(
-        std::net::TcpStream::connect(address).is_err(),
-        "no longer accepting"
+        read_until_closed(&mut idle).is_empty(),
+        "the idle connection is closed"
     );
+    let response = held.release();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body_text(), "ok");
+    let status = runner.wait_for_exit();
+    assert!(status.success(), "{status:?}");
+    runner.wait_for_logs("drained", 1);
 }
 
 #[test]
 fn the_grace_period_bounds_the_drain() {
     let mut runner = Runner::start_with(&test_guest_path(), &["--shutdown-grace", "200ms"]);
-    let address = runner.address;
-    let slow = std::thread::spawn(move || {
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        std::io::Write::write_all(
-            &mut stream,
-            b"GET /sleep?ms=30000 HTTP/1.1\r\nHost: x\r\n\r\n",
-        )
-        .unwrap();
-        stream
-    });
+    let _never_released = HeldRequest::send(runner.address);
     runner.wait_for_metric("factorial_requests_in_flight 1");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let status = runner.terminate();
     assert!(status.success(), "{status:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    drop(slow.join());
+    runner.wait_for_logs("grace period over; exiting with requests in flight", 1);
 }
 
 /// `factorial-runner compile` of the component into `dir`.
-fn compile_into(dir: &std::path::Path) -> std::path::PathBuf {
+fn compile_into(dir: &Path) -> PathBuf {
     let artifact = dir.join("factorial.cwasm");
     let output = run_to_exit(
         runner_command()
@@ -92,7 +99,7 @@ const X86_64_V3: [&str; 12] = [
 /// Whether `artifact` loads on an engine like the runner's on a host whose
 /// CPU has exactly `features`.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-fn loads_on_a_host_with(artifact: &std::path::Path, features: fn(&str) -> Option<bool>) -> bool {
+fn loads_on_a_host_with(artifact: &Path, features: fn(&str) -> Option<bool>) -> bool {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
     // The engine's own code for the baseline, not this machine's CPU.
@@ -141,7 +148,7 @@ fn an_artifact_for_other_engine_settings_is_refused_clearly() {
 }
 
 #[test]
-fn healthcheck_succeeds_against_a_live_server_only() {
+fn healthcheck_succeeds_against_a_healthy_server_only() {
     let runner = Runner::start(&[]);
     let listen = runner.address.to_string();
     let output = run_to_exit(runner_command().args(["healthcheck", "--listen", &listen]));
@@ -150,14 +157,28 @@ fn healthcheck_succeeds_against_a_live_server_only() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    drop(runner);
-    let output =
-        run_to_exit(runner_command().args(["healthcheck", "--listen", &listen, "--timeout", "1s"]));
+
+    // A server that answers, but not `200 ok`, on a port held throughout.
+    let unhealthy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = unhealthy.local_addr().unwrap().to_string();
+    let answering = std::thread::spawn(move || {
+        let (mut stream, _) = unhealthy.accept().unwrap();
+        // The request is read whole first, so that closing sends no reset.
+        let head = BufReader::new(&stream).lines().map_while(Result::ok);
+        assert!(head.take_while(|line| !line.is_empty()).count() > 0);
+        stream
+            .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+    });
+    let output = run_to_exit(runner_command().args(["healthcheck", "--listen", &listen]));
+    answering.join().unwrap();
     assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unhealthy"), "{stderr}");
 }
 
 /// A fresh directory under the system's temporary directory.
-fn tempdir(name: &str) -> std::path::PathBuf {
+fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("factorial-runner-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -1,16 +1,16 @@
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, Runner, test_guest_path};
+use crate::support::{HeldRequest, Runner, read_response, read_until_closed, test_guest_path};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
 #[test]
 fn a_computation_past_its_deadline_gets_504_and_the_runner_goes_on() {
     let runner = Runner::start(&["--request-timeout", "1ms", "--max-number", "1000000"]);
-    let reply = runner.get("/api/v1/factorial?number=1000000");
-    reply.assert(504, TEXT, "Gateway Timeout: the request ran out of time");
+    let response = runner.get("/api/v1/factorial?number=1000000");
+    response.assert(504, TEXT, "Gateway Timeout: the request ran out of time");
     runner.wait_for_metric("factorial_deadline_exceeded_total 1");
     runner.get("/api/v1/factorial?number=5").assert(
         200,
@@ -36,8 +36,8 @@ fn a_guest_that_spins_or_waits_is_stopped_at_its_deadline() {
 #[test]
 fn a_request_over_the_memory_cap_gets_500_alone() {
     let runner = Runner::start(&["--memory-limit-mib", "2"]);
-    let reply = runner.get("/api/v1/factorial?number=100000");
-    reply.assert(
+    let response = runner.get("/api/v1/factorial?number=100000");
+    response.assert(
         500,
         TEXT,
         "Internal Server Error: the request ran out of memory",
@@ -57,9 +57,7 @@ fn a_request_over_the_memory_cap_gets_500_alone() {
 #[test]
 fn beyond_the_in_flight_limit_requests_get_503_with_retry_after() {
     let runner = Runner::start_with(&test_guest_path(), &["--max-concurrent", "1"]);
-    let address = runner.address;
-    let slow =
-        std::thread::spawn(move || crate::support::send(address, "GET", "/sleep?ms=1500", &[]));
+    let held = HeldRequest::send(runner.address);
     runner.wait_for_metric("factorial_requests_in_flight 1");
     let refused = runner.get("/");
     refused.assert(
@@ -68,7 +66,7 @@ fn beyond_the_in_flight_limit_requests_get_503_with_retry_after() {
         "Service Unavailable: too many requests in flight",
     );
     assert_eq!(refused.header("retry-after"), Some("1"));
-    assert_eq!(slow.join().unwrap().status, 200);
+    assert_eq!(held.release().status, 200);
     assert_eq!(runner.get("/").status, 200, "the slot is free again");
     runner.wait_for_metric("factorial_saturated_total 1");
 }
@@ -88,30 +86,22 @@ fn a_guest_trap_gets_500_for_that_request_only() {
     assert!(cause.contains("unreachable"), "{cause}");
 }
 
-/// Reads what the server sends until it closes the connection, or fails
-/// after ten seconds.
-fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut received = Vec::new();
-    stream
-        .read_to_end(&mut received)
-        .expect("the server closes the connection");
-    received
-}
-
 #[test]
 fn a_client_slow_to_send_its_headers_is_disconnected() {
+    let header_timeout = Duration::from_millis(300);
     let runner = Runner::start(&["--header-timeout", "300ms"]);
+    // The timeout starts when the runner accepts, after this.
+    let connecting = Instant::now();
     let mut stream = TcpStream::connect(runner.address).unwrap();
     stream
         .write_all(b"GET /api/v1/factorial?number=5 HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
-    let started = Instant::now();
     let received = read_until_closed(&mut stream);
     assert!(received.is_empty(), "no answer to half a request");
-    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(
+        connecting.elapsed() >= header_timeout,
+        "not before the timeout"
+    );
 
     let mut silent = TcpStream::connect(runner.address).unwrap();
     assert!(
@@ -122,31 +112,35 @@ fn a_client_slow_to_send_its_headers_is_disconnected() {
 
 #[test]
 fn keep_alive_outlasts_the_header_timeout_until_the_idle_timeout() {
-    let runner = Runner::start(&["--header-timeout", "200ms", "--idle-timeout", "1500ms"]);
+    let idle_timeout = Duration::from_secs(3);
+    let runner = Runner::start(&["--header-timeout", "500ms", "--idle-timeout", "3s"]);
     let mut stream = TcpStream::connect(runner.address).unwrap();
     let request = b"GET /api/v1/factorial?number=3 HTTP/1.1\r\nHost: x\r\n\r\n";
-    for _ in 0..2 {
+    let mut exchange = || {
+        let sent = Instant::now();
         stream.write_all(request).unwrap();
-        let mut buffer = [0u8; 1024];
-        let read = stream.read(&mut buffer).unwrap();
-        let reply = Reply::parse(&buffer[..read]);
-        assert_eq!(reply.status, 200);
-        assert_eq!(reply.body_text(), "{\"factorial\":6}\n");
-        // Longer than the header timeout, shorter than the idle timeout.
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    let started = Instant::now();
+        let response = read_response(&mut stream);
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body_text(), "{\"factorial\":6}\n");
+        sent
+    };
+    exchange();
+    // Twice the header timeout, a third of the idle timeout.
+    std::thread::sleep(Duration::from_secs(1));
+    let last_request = exchange();
+    // The idle timeout starts once the last answer is sent, after its
+    // request was.
     assert!(read_until_closed(&mut stream).is_empty());
     assert!(
-        started.elapsed() >= Duration::from_millis(700),
-        "closed at the idle timeout"
+        last_request.elapsed() >= idle_timeout,
+        "closed at the idle timeout, not before"
     );
 }
 
 #[test]
 fn an_oversized_request_head_gets_431() {
     let runner = Runner::start(&["--max-header-size", "4096"]);
-    let reply = runner.request("GET", "/healthz", &[("x-padding", &"a".repeat(8192))]);
-    assert_eq!(reply.status, 431);
+    let response = runner.request("GET", "/healthz", &[("x-padding", &"a".repeat(8192))]);
+    assert_eq!(response.status, 431);
     assert_eq!(runner.get("/healthz").status, 200);
 }

@@ -39,9 +39,9 @@ impl Plan {
         let expected = targets
             .iter()
             .map(|target| {
-                let reply = send(address, "GET", target, &[]);
-                assert_eq!(reply.status, 200, "{target}: {reply:?}");
-                (target.clone(), Bytes::from(reply.body))
+                let response = send(address, "GET", target, &[]);
+                assert_eq!(response.status, 200, "{target}: {response:?}");
+                (target.clone(), Bytes::from(response.body))
             })
             .collect();
         Plan { targets, expected }
@@ -55,12 +55,12 @@ pub struct Outcome {
     pub id: String,
     /// From sending the request to the last byte of the answer.
     pub latency: Duration,
-    pub result: Result<Answer, Failure>,
+    pub result: Result<CheckedResponse, Failure>,
 }
 
-/// An answer read whole.
+/// A response read whole, its body checked against the plan.
 #[derive(Debug)]
-pub struct Answer {
+pub struct CheckedResponse {
     pub status: u16,
     pub retry_after: Option<String>,
     /// The body is the one expected for its status: the target's for 200,
@@ -174,7 +174,10 @@ async fn exchange(
     target: &str,
     id: &str,
     expected: &Bytes,
-) -> (Result<Answer, Failure>, Option<SendRequest<Empty<Bytes>>>) {
+) -> (
+    Result<CheckedResponse, Failure>,
+    Option<SendRequest<Empty<Bytes>>>,
+) {
     let request = Request::get(target)
         .header(header::HOST, "localhost")
         .header("x-request-id", id)
@@ -203,7 +206,7 @@ async fn exchange(
         503 => body == SATURATED_BODY,
         _ => false,
     };
-    let answer = Answer {
+    let answer = CheckedResponse {
         status,
         retry_after,
         body_as_expected,
@@ -228,7 +231,7 @@ impl Report {
     }
 
     /// The answers read whole.
-    pub fn answers(&self) -> impl Iterator<Item = &Answer> {
+    pub fn answers(&self) -> impl Iterator<Item = &CheckedResponse> {
         self.outcomes
             .iter()
             .filter_map(|outcome| outcome.result.as_ref().ok())

@@ -4,9 +4,10 @@
 /// Starting the runner and talking HTTP/1.1 to it.
 mod support;
 
-/// The contract over real HTTP.
+/// The contract over real HTTP beyond the corpus's rows: headers across
+/// answers, the maximum, a large body.
 mod contract;
-/// The hostile-request corpus (`tests/corpus/hostile.txt`) over raw TCP.
+/// The corpus of contract rows (`tests/corpus/hostile.txt`) over raw TCP.
 mod corpus;
 /// The same contract on `wasmtime serve` and `jco serve` (ignored by default).
 mod hosts;

@@ -1,21 +1,27 @@
-use crate::support::Runner;
+use crate::support::{Runner, send, test_guest_path};
 
 #[test]
 fn every_request_is_one_json_log_line_with_its_fields() {
-    let runner = Runner::start(&[]);
-    runner.get("/api/v1/factorial?number=10");
-    runner.request("GET", "/nowhere", &[("x-request-id", "abc-123")]);
+    let runner = Runner::start_with(&test_guest_path(), &[]);
+    runner.get("/sleep?ms=100");
+    runner.request("GET", "/trap", &[("x-request-id", "abc-123")]);
     let requests = runner.wait_for_logs("request", 2);
     assert_eq!(requests.len(), 2, "{requests:?}");
-    let first = &requests[0];
-    assert_eq!(first["method"], "GET");
-    assert_eq!(first["path"], "/api/v1/factorial");
-    assert_eq!(first["status"], 200);
-    assert_eq!(first["bytes"], "{\"factorial\":3628800}\n".len());
-    assert!(first["duration_ms"].as_f64().unwrap() >= 0.0);
-    assert!(!first["request_id"].as_str().unwrap().is_empty());
-    assert_eq!(requests[1]["status"], 404);
-    assert_eq!(requests[1]["request_id"], "abc-123");
+    let slept = &requests[0];
+    assert_eq!(slept["method"], "GET");
+    assert_eq!(slept["path"], "/sleep");
+    assert_eq!(slept["status"], 200);
+    assert_eq!(slept["bytes"], "ok".len());
+    // The guest slept 100 ms before it answered: the duration is in
+    // milliseconds and covers the guest's work.
+    let duration_ms = slept["duration_ms"].as_f64().unwrap();
+    assert!(duration_ms >= 100.0, "{duration_ms}");
+    assert!(!slept["request_id"].as_str().unwrap().is_empty());
+    // The runner's own answer to a trap is logged like the component's.
+    let trapped = &requests[1];
+    assert_eq!(trapped["status"], 500);
+    assert_eq!(trapped["bytes"], "Internal Server Error".len());
+    assert_eq!(trapped["request_id"], "abc-123");
 }
 
 #[test]
@@ -26,7 +32,13 @@ fn metrics_count_what_happened() {
     }
     runner.get("/api/v1/factorial?number=11");
     runner.wait_for_metric("factorial_requests_total{status=\"400\"} 1");
-    let metrics = runner.metrics();
+    let scrape = send(runner.admin_address, "GET", "/metrics", &[]);
+    assert_eq!(scrape.status, 200);
+    assert_eq!(
+        scrape.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let metrics = scrape.body_text();
     for line in [
         "factorial_requests_total{status=\"200\"} 3",
         "factorial_request_duration_seconds_count 4",

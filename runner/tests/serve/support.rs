@@ -1,7 +1,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -45,12 +45,18 @@ pub fn runner_command() -> Command {
     let binary = std::env::var_os("FACTORIAL_TEST_RUNNER")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_factorial-runner").into());
     let mut command = Command::new(binary);
+    without_factorial_settings(&mut command).env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
+    command
+}
+
+/// Keeps the shell's `FACTORIAL_*` settings from `command`, so that a test
+/// sees only the settings it gives.
+pub fn without_factorial_settings(command: &mut Command) -> &mut Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("FACTORIAL_") {
             command.env_remove(name);
         }
     }
-    command.env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
     command
 }
 
@@ -130,11 +136,11 @@ impl Runner {
     }
 
     /// Sends one request (`Connection: close`) and reads the whole answer.
-    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> WireResponse {
         send(self.address, method, target, headers)
     }
 
-    pub fn get(&self, target: &str) -> Reply {
+    pub fn get(&self, target: &str) -> WireResponse {
         self.request("GET", target, &[])
     }
 
@@ -206,12 +212,22 @@ impl Runner {
 
     /// Sends SIGTERM, waits for the exit status, and reads the last log
     /// lines.
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.send_sigterm();
+        self.wait_for_exit()
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn send_sigterm(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Waits for the exit status, and reads the last log lines.
+    pub fn wait_for_exit(&mut self) -> ExitStatus {
         let status = self.child.wait().unwrap();
         if let Some(reader) = self.log_reader.take() {
             reader.join().unwrap();
@@ -222,11 +238,13 @@ impl Runner {
 
 /// Sends one request (`Connection: close`) to `address` and reads the whole
 /// answer.
-pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+pub fn send(
+    address: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> WireResponse {
     let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
     let mut request =
         format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
@@ -234,9 +252,82 @@ pub fn send(address: SocketAddr, method: &str, target: &str, headers: &[(&str, &
     }
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).unwrap();
+    WireResponse::parse(&read_until_closed(&mut stream))
+}
+
+/// A request to the test guest's `/hold`, in flight until released: the
+/// guest answers only once it has read the request's body, which is sent
+/// on release.
+pub struct HeldRequest {
+    stream: TcpStream,
+}
+
+impl HeldRequest {
+    /// Sends the head of the request, and keeps its one-byte body back.
+    pub fn send(address: SocketAddr) -> HeldRequest {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .write_all(
+                b"POST /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+                  Content-Length: 1\r\n\r\n",
+            )
+            .unwrap();
+        HeldRequest { stream }
+    }
+
+    /// Sends the body and reads the whole answer.
+    pub fn release(mut self) -> WireResponse {
+        self.stream.write_all(b"x").unwrap();
+        WireResponse::parse(&read_until_closed(&mut self.stream))
+    }
+}
+
+/// Reads what the server sends until it closes the connection, or fails
+/// after a minute.
+pub fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("the server closes the connection");
+    received
+}
+
+/// Reads one response off a connection that stays open: the head up to its
+/// blank line, then the body as its `Content-Length` or chunks delimit it.
+pub fn read_response(stream: &mut TcpStream) -> WireResponse {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    Reply::parse(&raw)
+    read_until(stream, &mut raw, |raw| raw.ends_with(b"\r\n\r\n"));
+    let head_length = raw.len();
+    let head = WireResponse::parse_head(&raw[..head_length - 4]);
+    match head.header("content-length") {
+        Some(length) => {
+            raw.resize(head_length + length.parse::<usize>().unwrap(), 0);
+            stream
+                .read_exact(&mut raw[head_length..])
+                .expect("a whole response body");
+        }
+        None => read_until(stream, &mut raw, |raw| {
+            let body = &raw[head_length..];
+            body == b"0\r\n\r\n" || body.ends_with(b"\r\n0\r\n\r\n")
+        }),
+    }
+    WireResponse::parse(&raw)
+}
+
+/// Reads from `stream` onto `raw`, a byte at a time so as to read no more
+/// than the response, until `done` says so.
+fn read_until(stream: &mut TcpStream, raw: &mut Vec<u8>, done: impl Fn(&[u8]) -> bool) {
+    let mut byte = [0u8];
+    while !done(raw) {
+        stream.read_exact(&mut byte).expect("a whole response");
+        raw.push(byte[0]);
+    }
 }
 
 impl Drop for Runner {
@@ -248,19 +339,30 @@ impl Drop for Runner {
 
 /// An HTTP/1.1 response read off the wire.
 #[derive(Debug)]
-pub struct Reply {
+pub struct WireResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
-impl Reply {
-    pub fn parse(raw: &[u8]) -> Reply {
+impl WireResponse {
+    /// A whole response: head, blank line, body (chunked or not).
+    pub fn parse(raw: &[u8]) -> WireResponse {
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
             .expect("a complete head");
-        let head = std::str::from_utf8(&raw[..split]).unwrap();
+        let mut response = WireResponse::parse_head(&raw[..split]);
+        response.body = raw[split + 4..].to_vec();
+        if response.header("transfer-encoding") == Some("chunked") {
+            response.body = dechunk(&response.body);
+        }
+        response
+    }
+
+    /// The status line and headers, without their blank line; no body.
+    fn parse_head(head: &[u8]) -> WireResponse {
+        let head = std::str::from_utf8(head).unwrap();
         let mut lines = head.split("\r\n");
         let status = lines
             .next()
@@ -276,15 +378,11 @@ impl Reply {
                 (name.to_ascii_lowercase(), value.trim().to_string())
             })
             .collect();
-        let mut reply = Reply {
+        WireResponse {
             status,
             headers,
-            body: raw[split + 4..].to_vec(),
-        };
-        if reply.header("transfer-encoding") == Some("chunked") {
-            reply.body = dechunk(&reply.body);
+            body: Vec::new(),
         }
-        reply
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -2,6 +2,8 @@
 //! behaviour:
 //!
 //! - `/sleep?ms=N`: waits N milliseconds in the host, then answers 200.
+//! - `/hold`: reads the request body to its end, then answers 200: the
+//!   request stays in flight until the client finishes its body.
 //! - `/spin`: computes forever (until the epoch deadline stops it).
 //! - `/grow`: allocates until memory runs out.
 //! - `/trap`: traps at once.
@@ -31,6 +33,11 @@ mod guest {
                         .and_then(|ms| ms.parse().ok())
                         .unwrap_or(0);
                     monotonic_clock::subscribe_duration(ms * 1_000_000).block();
+                }
+                "/hold" => {
+                    let body = request.consume().unwrap();
+                    let stream = body.stream().unwrap();
+                    while stream.blocking_read(64 * 1024).is_ok() {}
                 }
                 "/spin" => {
                     let mut x = 0u64;

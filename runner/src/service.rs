@@ -1,0 +1,204 @@
+//! The request path: admission under the in-flight limit, a fresh `Store`
+//! for each request with its memory limit and deadline, and the guest's
+//! task, which runs the component's handler to the end of its response
+//! body. The engine and the compiled component are [`engine`]'s.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use http_body_util::BodyExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use wasmtime::component::Resource;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
+
+use crate::config::Limits;
+use crate::engine::{self, LoadedComponent};
+use crate::epoch;
+use crate::error::RequestError;
+use crate::host::{GuestSettings, GuestState, MemoryLimitExceeded};
+use crate::metrics::Metrics;
+
+/// A loaded component, ready to answer requests.
+pub struct Service {
+    component: LoadedComponent,
+    guest: GuestSettings,
+    deadline: Duration,
+    /// Requests in flight, from admission until their answer is sent: the
+    /// limit clients see.
+    requests: Arc<Semaphore>,
+    /// Instances alive, as many as the pool has room for.
+    instances: Arc<Semaphore>,
+    max_concurrent: u32,
+    metrics: Arc<Metrics>,
+}
+
+/// The slots one admitted request holds: its place among the requests in
+/// flight, held until its answer is sent, and its instance's place in the
+/// pool, held until the guest is done.
+struct Admission {
+    request: OwnedSemaphorePermit,
+    instance: OwnedSemaphorePermit,
+}
+
+impl Service {
+    /// Loads the component at `path` for serving (see
+    /// [`LoadedComponent::load`]) with `limits`, and gives every request's
+    /// guest `guest`.
+    pub fn load(
+        path: &Path,
+        guest: GuestSettings,
+        limits: &Limits,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self> {
+        Ok(Service {
+            component: LoadedComponent::load(path, limits)?,
+            guest,
+            deadline: limits.request_timeout,
+            requests: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
+            instances: Arc::new(Semaphore::new(engine::instance_slots(limits) as usize)),
+            max_concurrent: limits.max_concurrent,
+            metrics,
+        })
+    }
+
+    /// Answers one request with a new instance of the component, or refuses
+    /// it at once when the requests in flight are at the limit. The response
+    /// head is returned as soon as the guest sets it; the body streams from
+    /// the guest, which runs in its own task, holding its instance slot,
+    /// until it is done or its deadline passes. The request's slot is held
+    /// by the response body, until the answer is sent.
+    pub async fn handle<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, RequestError>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let admission = self
+            .admit()
+            .inspect_err(|error| self.metrics.request_failed(error))?;
+        let mut store = self.new_store();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
+        let request = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(guest_error)?;
+        let response_out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(guest_error)?;
+        let guest = tokio::task::spawn(run_guest(
+            self.component.pre().clone(),
+            store,
+            request,
+            response_out,
+            admission.instance,
+            self.deadline,
+            self.metrics.clone(),
+        ));
+        let request_slot = admission.request;
+        match receiver.await {
+            // The body holds the request's slot: hyper drops the body once
+            // the answer is sent, or the client has gone.
+            Ok(Ok(response)) => Ok(response.map(move |body| {
+                body.map_frame(move |frame| {
+                    let _slot = &request_slot;
+                    frame
+                })
+                .boxed_unsync()
+            })),
+            Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
+                "the component answered with an error: {code:?}"
+            ))),
+            // The guest dropped the outparam without setting it: its task
+            // says why.
+            Err(_) => Err(match guest.await {
+                Ok(Ok(())) => RequestError::Guest(anyhow!("the component returned no response")),
+                Ok(Err(error)) => error,
+                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
+            }),
+        }
+    }
+
+    /// A slot among the requests in flight and one in the instance pool, or
+    /// [`RequestError::Saturated`] at once when either is full: a queue
+    /// would only make every client wait.
+    fn admit(&self) -> Result<Admission, RequestError> {
+        let saturated = |_| RequestError::Saturated(self.max_concurrent);
+        let request = self
+            .requests
+            .clone()
+            .try_acquire_owned()
+            .map_err(saturated)?;
+        let instance = self
+            .instances
+            .clone()
+            .try_acquire_owned()
+            .map_err(saturated)?;
+        Ok(Admission { request, instance })
+    }
+
+    /// A fresh store for one request: its own guest state, its memory limit
+    /// enforced, and its time sliced until the deadline.
+    fn new_store(&self) -> Store<GuestState> {
+        let mut store = Store::new(self.component.pre().engine(), GuestState::new(&self.guest));
+        store.limiter(|state| state);
+        epoch::time_slice(&mut store, self.deadline);
+        store
+    }
+}
+
+/// Runs the guest's handler to the end of its response body, within the
+/// deadline. A failure is counted and logged here, since after the response
+/// head is sent nobody else sees it.
+async fn run_guest(
+    pre: ProxyPre<GuestState>,
+    mut store: Store<GuestState>,
+    request: Resource<HostIncomingRequest>,
+    response_out: Resource<HostResponseOutparam>,
+    _instance_slot: OwnedSemaphorePermit,
+    deadline: Duration,
+    metrics: Arc<Metrics>,
+) -> Result<(), RequestError> {
+    // The epoch stops a guest that computes past its deadline; this timeout
+    // stops one that waits past it (on a slow client, say).
+    let run = tokio::time::timeout(deadline, async {
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, request, response_out)
+            .await
+    });
+    let result = match run.await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(error)) => classify(error, deadline),
+        Err(_elapsed) => RequestError::DeadlineExceeded(deadline),
+    };
+    metrics.request_failed(&result);
+    tracing::warn!(error = result.chain(), "request failed");
+    Err(result)
+}
+
+/// Why a guest call failed.
+fn classify(error: wasmtime::Error, deadline: Duration) -> RequestError {
+    if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+        return RequestError::DeadlineExceeded(deadline);
+    }
+    if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
+        return RequestError::MemoryLimitExceeded(MemoryLimitExceeded {
+            limit: exceeded.limit,
+        });
+    }
+    RequestError::Guest(error.into())
+}
