@@ -5,7 +5,7 @@
 //! cargo run --example embed -- target/wasm32-wasip2/release/factorial.wasm
 //! ```
 
-use factorial_runner::host::{GuestSettings, Host};
+use factorial_runner::host::{GuestSettings, GuestState};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
@@ -31,12 +31,12 @@ fn main() -> wasmtime::Result<()> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     // Any store data with WASI and WASI HTTP contexts will do; this is the
     // runner's, with the component's environment.
-    let host = Host::new(&GuestSettings {
+    let state = GuestState::new(&GuestSettings {
         env: vec![("FACTORIAL_MAX_NUMBER".into(), "1000".into())],
         body_chunk_size: 64 * 1024,
         memory_limit: 64 << 20,
     });
-    let mut store = Store::new(&engine, host);
+    let mut store = Store::new(&engine, state);
     let library = Library::instantiate(&mut store, &component, &linker)?;
     let compute = library.factorial_api_compute();
 

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, ensure};
-use factorial_runner::host::{GuestSettings, Host};
+use factorial_runner::host::{GuestSettings, GuestState};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
@@ -50,7 +50,7 @@ pub fn build_component(root: &Path) -> Result<PathBuf> {
 pub struct Embedding {
     engine: Engine,
     component: Component,
-    linker: Linker<Host>,
+    linker: Linker<GuestState>,
     settings: GuestSettings,
 }
 
@@ -80,8 +80,8 @@ impl Embedding {
     }
 
     /// A fresh instance, as each request gets one.
-    fn instantiate(&self) -> Result<(Store<Host>, Library)> {
-        let mut store = Store::new(&self.engine, Host::new(&self.settings));
+    fn instantiate(&self) -> Result<(Store<GuestState>, Library)> {
+        let mut store = Store::new(&self.engine, GuestState::new(&self.settings));
         let library = Library::instantiate(&mut store, &self.component, &self.linker)?;
         Ok((store, library))
     }
@@ -112,7 +112,7 @@ impl Embedding {
         leading: u32,
         expected: &factorial::math::Summary,
     ) -> Result<(Duration, Duration)> {
-        let call = |store: &mut Store<Host>, library: &Library| -> Result<Duration> {
+        let call = |store: &mut Store<GuestState>, library: &Library| -> Result<Duration> {
             let start = Instant::now();
             let result = library
                 .factorial_api_compute()

@@ -17,10 +17,6 @@ use crate::config::Limits;
 use crate::epoch::EpochThread;
 use crate::host::GuestState;
 
-/// The former path of [`Service`](crate::service::Service), kept only while
-/// the component's tests (outside `runner/`) still use it.
-pub use crate::service::Service;
-
 /// Core instances in one component instance. A Rust component has its main
 /// module plus a few adapter and shim modules; this leaves room to spare.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;

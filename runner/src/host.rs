@@ -53,10 +53,6 @@ pub struct GuestState {
     memory_limit: usize,
 }
 
-/// The former name of [`GuestState`], kept only while the component's
-/// tests, benches and examples (outside `runner/`) still use it.
-pub type Host = GuestState;
-
 impl GuestState {
     /// A fresh state for one request.
     pub fn new(settings: &GuestSettings) -> Self {

@@ -4,9 +4,9 @@ use bytes::Bytes;
 use clap::Parser;
 use factorial_corpus::{ReceivedResponse, component_path};
 use factorial_runner::config::{Cli, ServeOptions};
-use factorial_runner::engine::Service;
 use factorial_runner::host::GuestSettings;
 use factorial_runner::metrics::Metrics;
+use factorial_runner::service::Service;
 use http_body_util::{BodyExt, Empty};
 use hyper::http::uri::Uri;
 

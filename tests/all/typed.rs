@@ -1,5 +1,5 @@
 use factorial_corpus::component_path;
-use factorial_runner::host::Host;
+use factorial_runner::host::GuestState;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
@@ -17,13 +17,13 @@ use exports::factorial::api::compute::{Error, FactorialSummary};
 /// Instantiates the component as an embedder would, with `env` as its
 /// environment. The component imports `wasi:http/types` for its handler, so
 /// WASI HTTP is linked even though only the typed export is called.
-fn instantiate(env: &[(&str, &str)]) -> (Store<Host>, Library) {
+fn instantiate(env: &[(&str, &str)]) -> (Store<GuestState>, Library) {
     let engine = Engine::default();
     let component = Component::from_file(&engine, component_path()).unwrap();
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).unwrap();
-    let mut store = Store::new(&engine, Host::new(&guest_with_env(env)));
+    let mut store = Store::new(&engine, GuestState::new(&guest_with_env(env)));
     let library = Library::instantiate(&mut store, &component, &linker).unwrap();
     (store, library)
 }

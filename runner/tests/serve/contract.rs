@@ -8,13 +8,13 @@
 
 use std::net::SocketAddr;
 
-use crate::support::{Runner, WireResponse, send};
+use crate::support::{ReceivedResponse, Runner, send};
 
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-fn get(address: SocketAddr, target: &str) -> WireResponse {
+fn get(address: SocketAddr, target: &str) -> ReceivedResponse {
     send(address, "GET", target, &[])
 }
 

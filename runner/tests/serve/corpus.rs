@@ -4,9 +4,9 @@
 
 use std::net::SocketAddr;
 
-use factorial_corpus::{Answer, Case, Host, Tally, cases};
+use factorial_corpus::{Case, ServedBy, Tally, cases};
 
-use crate::support::{Runner, WireResponse, send};
+use crate::support::{Runner, send};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -15,17 +15,9 @@ const TEXT: &str = "text/plain; charset=utf-8";
 const PORTABLE_HEAD_BYTES: usize = 8 * 1024;
 
 /// Sends `case` to `address` and judges the answer by `host`'s expectation.
-fn check(address: SocketAddr, case: &Case, host: Host) -> Result<(), String> {
+fn check(address: SocketAddr, case: &Case, host: ServedBy) -> Result<(), String> {
     let response = send(address, &case.method, &case.target, &case.header_pairs());
-    case.check(host, &corpus_answer(response))
-}
-
-fn corpus_answer(response: WireResponse) -> Answer {
-    Answer {
-        status: response.status,
-        headers: response.headers,
-        body: response.body,
-    }
+    case.check(host, &response)
 }
 
 /// Whether every conforming host answers `case` as the component does: the
@@ -42,7 +34,7 @@ fn every_host_shares(case: &Case) -> bool {
             .sum::<usize>();
     let uri_syntax =
         |byte: u8| byte.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@/?".contains(&byte);
-    case.expected(Host::Component) == case.expected(Host::Runner)
+    case.expected(ServedBy::Component) == case.expected(ServedBy::Runner)
         && ["GET", "HEAD", "POST"].contains(&case.method.as_str())
         && head_bytes <= PORTABLE_HEAD_BYTES
         && case.target.bytes().all(uri_syntax)
@@ -54,12 +46,12 @@ pub fn check_the_rows_every_host_shares(address: SocketAddr) {
     let mut tally = Tally::default();
     for case in cases() {
         if every_host_shares(&case) {
-            tally.record(check(address, &case, Host::Component));
+            tally.record(check(address, &case, ServedBy::Component));
         } else {
             tally.skip();
         }
     }
-    tally.finish(Host::Component);
+    tally.finish(ServedBy::Component);
 }
 
 #[test]
@@ -67,9 +59,9 @@ fn every_hostile_request_gets_the_contracts_answer() {
     let runner = Runner::start(&[]);
     let mut tally = Tally::default();
     for case in cases() {
-        tally.record(check(runner.address, &case, Host::Runner));
+        tally.record(check(runner.address, &case, ServedBy::Runner));
     }
-    tally.finish(Host::Runner);
+    tally.finish(ServedBy::Runner);
 
     runner.get("/api/v1/factorial?number=5").assert(
         200,

@@ -136,7 +136,7 @@ fn free_loopback_address() -> SocketAddr {
 
 /// The corpus rows every host shares and every check of `contract`, with
 /// the default settings and with a maximum set through the environment; an
-/// unusable maximum is answered with 500 on every request, as `CONTRACT.md`
+/// unusable maximum is answered with 500 on every request, as `docs/contract.md`
 /// allows where a host cannot refuse to start.
 fn keeps_the_contract(host: ThirdPartyHost) {
     let served = host.serve(&[]);

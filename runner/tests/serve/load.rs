@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use factorial_runner::engine::{INSTANCES_PER_REQUEST, KEEP_RESIDENT};
 
 use crate::loadgen::{self, Failure, Plan, Report};
-use crate::support::{Runner, WireResponse, send};
+use crate::support::{ReceivedResponse, Runner, send};
 
 /// The runner's in-flight limit (`--max-concurrent`) in these tests.
 const LIMIT: usize = 16;
@@ -196,7 +196,7 @@ fn sigterm_under_load_lets_every_accepted_request_finish() {
 /// Runs `LIMIT - 1` clients asking for up to [`LIGHT_MAX`]! for a few
 /// seconds against a runner started with `args`, and sends `probe` on the
 /// spare slot while they run.
-fn probe_under_load(args: &[&str], probe: &'static str) -> (Runner, Report, WireResponse) {
+fn probe_under_load(args: &[&str], probe: &'static str) -> (Runner, Report, ReceivedResponse) {
     let runner = start(args);
     let address = runner.address;
     let light: Vec<u64> = MIXED.into_iter().filter(|&n| n <= LIGHT_MAX).collect();

@@ -1,40 +1,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The workspace root, where the component build leaves its output.
-pub fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
-
-/// A component as `cargo build --release --target wasm32-wasip2 -p PACKAGE`
-/// leaves it.
-fn built_component(file: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let path = target.join("wasm32-wasip2/release").join(file);
-    assert!(
-        path.is_file(),
-        "{} is missing: build it first (scripts/test.sh does)",
-        path.display()
-    );
-    path
-}
-
-/// The factorial component.
-pub fn component_path() -> PathBuf {
-    built_component("factorial.wasm")
-}
-
-/// The misbehaving component of `runner/tests/guest`.
-pub fn test_guest_path() -> PathBuf {
-    built_component("runner_test_guest.wasm")
-}
+pub use factorial_corpus::{
+    ReceivedResponse, component_path, test_guest_path, without_factorial_settings, workspace_root,
+};
 
 /// The runner binary with a clean environment (no setting leaks in from the
 /// shell that runs the tests) and its admin listener on a free port, so that
@@ -46,17 +20,6 @@ pub fn runner_command() -> Command {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_factorial-runner").into());
     let mut command = Command::new(binary);
     without_factorial_settings(&mut command).env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0");
-    command
-}
-
-/// Keeps the shell's `FACTORIAL_*` settings from `command`, so that a test
-/// sees only the settings it gives.
-pub fn without_factorial_settings(command: &mut Command) -> &mut Command {
-    for (name, _) in std::env::vars() {
-        if name.starts_with("FACTORIAL_") {
-            command.env_remove(name);
-        }
-    }
     command
 }
 
@@ -136,11 +99,16 @@ impl Runner {
     }
 
     /// Sends one request (`Connection: close`) and reads the whole answer.
-    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> WireResponse {
+    pub fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+    ) -> ReceivedResponse {
         send(self.address, method, target, headers)
     }
 
-    pub fn get(&self, target: &str) -> WireResponse {
+    pub fn get(&self, target: &str) -> ReceivedResponse {
         self.request("GET", target, &[])
     }
 
@@ -243,7 +211,7 @@ pub fn send(
     method: &str,
     target: &str,
     headers: &[(&str, &str)],
-) -> WireResponse {
+) -> ReceivedResponse {
     let mut stream = TcpStream::connect(address).unwrap();
     let mut request =
         format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
@@ -252,7 +220,7 @@ pub fn send(
     }
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).unwrap();
-    WireResponse::parse(&read_until_closed(&mut stream))
+    parse_response(&read_until_closed(&mut stream))
 }
 
 /// A request to the test guest's `/hold`, in flight until released: the
@@ -276,9 +244,9 @@ impl HeldRequest {
     }
 
     /// Sends the body and reads the whole answer.
-    pub fn release(mut self) -> WireResponse {
+    pub fn release(mut self) -> ReceivedResponse {
         self.stream.write_all(b"x").unwrap();
-        WireResponse::parse(&read_until_closed(&mut self.stream))
+        parse_response(&read_until_closed(&mut self.stream))
     }
 }
 
@@ -297,14 +265,14 @@ pub fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
 
 /// Reads one response off a connection that stays open: the head up to its
 /// blank line, then the body as its `Content-Length` or chunks delimit it.
-pub fn read_response(stream: &mut TcpStream) -> WireResponse {
+pub fn read_response(stream: &mut TcpStream) -> ReceivedResponse {
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let mut raw = Vec::new();
     read_until(stream, &mut raw, |raw| raw.ends_with(b"\r\n\r\n"));
     let head_length = raw.len();
-    let head = WireResponse::parse_head(&raw[..head_length - 4]);
+    let head = parse_head(&raw[..head_length - 4]);
     match head.header("content-length") {
         Some(length) => {
             raw.resize(head_length + length.parse::<usize>().unwrap(), 0);
@@ -317,7 +285,7 @@ pub fn read_response(stream: &mut TcpStream) -> WireResponse {
             body == b"0\r\n\r\n" || body.ends_with(b"\r\n0\r\n\r\n")
         }),
     }
-    WireResponse::parse(&raw)
+    parse_response(&raw)
 }
 
 /// Reads from `stream` onto `raw`, a byte at a time so as to read no more
@@ -337,75 +305,43 @@ impl Drop for Runner {
     }
 }
 
-/// An HTTP/1.1 response read off the wire.
-#[derive(Debug)]
-pub struct WireResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+/// A whole HTTP/1.1 response off the wire: head, blank line, body (chunked
+/// or not).
+pub fn parse_response(raw: &[u8]) -> ReceivedResponse {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete head");
+    let mut response = parse_head(&raw[..split]);
+    response.body = raw[split + 4..].to_vec();
+    if response.header("transfer-encoding") == Some("chunked") {
+        response.body = dechunk(&response.body);
+    }
+    response
 }
 
-impl WireResponse {
-    /// A whole response: head, blank line, body (chunked or not).
-    pub fn parse(raw: &[u8]) -> WireResponse {
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a complete head");
-        let mut response = WireResponse::parse_head(&raw[..split]);
-        response.body = raw[split + 4..].to_vec();
-        if response.header("transfer-encoding") == Some("chunked") {
-            response.body = dechunk(&response.body);
-        }
-        response
-    }
-
-    /// The status line and headers, without their blank line; no body.
-    fn parse_head(head: &[u8]) -> WireResponse {
-        let head = std::str::from_utf8(head).unwrap();
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers = lines
-            .map(|line| {
-                let (name, value) = line.split_once(':').unwrap();
-                (name.to_ascii_lowercase(), value.trim().to_string())
-            })
-            .collect();
-        WireResponse {
-            status,
-            headers,
-            body: Vec::new(),
-        }
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    pub fn body_text(&self) -> &str {
-        std::str::from_utf8(&self.body).unwrap()
-    }
-
-    /// Asserts the status, `Content-Type`, exact body and exact
-    /// `Content-Length`.
-    pub fn assert(&self, status: u16, content_type: &str, body: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(self.header("content-type"), Some(content_type), "{self:?}");
-        assert_eq!(self.body_text(), body);
-        assert_eq!(
-            self.header("content-length"),
-            Some(body.len().to_string().as_str())
-        );
+/// The status line and headers, without their blank line; no body.
+fn parse_head(head: &[u8]) -> ReceivedResponse {
+    let head = std::str::from_utf8(head).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.to_ascii_lowercase(), value.trim().to_string())
+        })
+        .collect();
+    ReceivedResponse {
+        status,
+        headers,
+        body: Vec::new(),
     }
 }
 

@@ -53,13 +53,6 @@ pub struct Case {
     runner: Expected,
 }
 
-/// The former name of [`ServedBy`], until `runner/tests` switch to it.
-pub type Host = ServedBy;
-
-/// The former name of [`ReceivedResponse`], until `runner/tests` switch to
-/// it.
-pub type Answer = ReceivedResponse;
-
 /// How a host fared on the corpus.
 #[derive(Debug, Default)]
 pub struct Tally {

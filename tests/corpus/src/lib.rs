@@ -18,7 +18,7 @@ mod response;
 mod xorshift;
 
 pub use environment::without_factorial_settings;
-pub use hostile::{Answer, Case, Expected, Host, ServedBy, Tally, cases};
+pub use hostile::{Case, Expected, ServedBy, Tally, cases};
 pub use paths::{built_component, component_path, target_dir, test_guest_path, workspace_root};
 pub use response::ReceivedResponse;
 pub use xorshift::XorShift;
