@@ -155,23 +155,34 @@ fn table(rows: &[Row]) -> String {
 }
 
 fn csv(rows: &[Row]) -> String {
-    let mut out = String::from("n,digits,native_s,wasm_s,cpython_s,gmp_s\n");
-    for row in rows {
-        let cpython = row
-            .cpython
-            .map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
-        let _ = writeln!(
-            out,
-            "{},{},{:.6},{:.6},{},{:.6}",
-            row.n,
-            row.digits,
-            row.native.as_secs_f64(),
-            row.wasm.as_secs_f64(),
-            cpython,
-            row.gmp.as_secs_f64()
-        );
+    csv_table(
+        "n,digits,native_s,wasm_s,cpython_s,gmp_s",
+        rows.iter().map(|row| {
+            vec![
+                row.n.to_string(),
+                row.digits.to_string(),
+                csv_seconds(row.native),
+                csv_seconds(row.wasm),
+                row.cpython.map_or(String::new(), csv_seconds),
+                csv_seconds(row.gmp),
+            ]
+        }),
+    )
+}
+
+/// A CSV file: the `header` line, then a line of comma-separated fields per
+/// row.
+fn csv_table(header: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = format!("{header}\n");
+    for fields in rows {
+        let _ = writeln!(out, "{}", fields.join(","));
     }
     out
+}
+
+/// A time in a CSV field: seconds, to the nanosecond.
+fn csv_seconds(duration: Duration) -> String {
+    format!("{:.9}", duration.as_secs_f64())
 }
 
 fn plot_series(rows: &[Row]) -> Vec<plot::Series> {

@@ -26,6 +26,7 @@ use anyhow::{Context, Result, bail, ensure};
 use factorial::math::{Summary, summary};
 
 use crate::wasm::{Embedding, FactorialSummary};
+use crate::{csv_seconds, csv_table};
 
 /// The n timed, from one whose n! is still cheap to the largest 64-bit n.
 const NUMBERS: [u64; 4] = [100_000, 1_000_000_000, 1_000_000_000_000_000_000, u64::MAX];
@@ -202,27 +203,25 @@ pub fn table(rows: &[Row]) -> String {
 }
 
 pub fn csv(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "n,leading_digits,native_s,wasm_cold_s,wasm_warm_s,mpmath_cold_s,mpmath_warm_s,mpmath_answer_s\n",
-    );
-    for row in rows {
-        let mpmath = row.mpmath.map_or(",,".into(), |mpmath| {
-            format!(
-                "{:.9},{:.9},{:.9}",
-                mpmath.cold.as_secs_f64(),
-                mpmath.warm.as_secs_f64(),
-                mpmath.answer.as_secs_f64()
-            )
-        });
-        let _ = writeln!(
-            out,
-            "{},{},{:.9},{:.9},{:.9},{mpmath}",
-            row.n,
-            row.leading,
-            row.native.as_secs_f64(),
-            row.wasm_cold.as_secs_f64(),
-            row.wasm_warm.as_secs_f64(),
-        );
-    }
-    out
+    csv_table(
+        "n,leading_digits,native_s,wasm_cold_s,wasm_warm_s,mpmath_cold_s,mpmath_warm_s,\
+         mpmath_answer_s",
+        rows.iter().map(|row| {
+            let mpmath = |time: fn(&Mpmath) -> Duration| {
+                row.mpmath
+                    .as_ref()
+                    .map_or(String::new(), |m| csv_seconds(time(m)))
+            };
+            vec![
+                row.n.to_string(),
+                row.leading.to_string(),
+                csv_seconds(row.native),
+                csv_seconds(row.wasm_cold),
+                csv_seconds(row.wasm_warm),
+                mpmath(|m| m.cold),
+                mpmath(|m| m.warm),
+                mpmath(|m| m.answer),
+            ]
+        }),
+    )
 }

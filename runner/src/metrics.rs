@@ -1,6 +1,6 @@
 //! Prometheus metrics, kept by `prometheus-client` and rendered in the
-//! Prometheus text format (version 0.0.4, as before the crate, so names and
-//! labels are unchanged) on the admin listener's `/metrics`. The crate takes
+//! Prometheus text format (version 0.0.4, which every scraper reads) on the
+//! admin listener's `/metrics`. The crate takes
 //! a histogram's snapshot under one lock, so a scrape never shows a bucket
 //! above `+Inf`; a new metric is a field, registered in [`Metrics::default`].
 
