@@ -64,7 +64,7 @@ step "the OpenAPI document against the runner: openapi-spec-validator and Schema
 
 step "fuzz smoke: each cargo-fuzz target for 30 s" scripts/fuzz-smoke.sh
 
-step "portability: wasmtime serve and jco serve pass the contract; both embedding examples run" \
+step "portability: wasmtime serve and jco serve answer the shared corpus rows and pass the contract checks; both embedding examples run" \
     scripts/portability.sh
 
 step "load and faults: the release runner under load, beyond its limit, and stopped under load" \
