@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
+import type { RunnerMetrics } from './runner-metrics';
 
 /** The port `factorial-runner` listens on inside the task (its `FACTORIAL_LISTEN`). */
 const CONTAINER_PORT = 5000;
@@ -53,6 +54,8 @@ export interface FactorialServiceProps {
    * timeout follow from it. Whole seconds.
    */
   readonly shutdownGrace: Duration;
+  /** The runner's own metrics, which its environment turns on. */
+  readonly runnerMetrics: RunnerMetrics;
 }
 
 /**
@@ -106,6 +109,7 @@ export class FactorialService extends Construct {
         FACTORIAL_LISTEN: `0.0.0.0:${CONTAINER_PORT}`,
         FACTORIAL_SHUTDOWN_GRACE: `${props.shutdownGrace.toSeconds()}s`,
         ...(props.maxNumber === undefined ? {} : { FACTORIAL_MAX_NUMBER: String(props.maxNumber) }),
+        ...props.runnerMetrics.environment(),
       },
       healthCheck: {
         command: ['CMD', '/app/factorial-runner', 'healthcheck'],
@@ -127,7 +131,7 @@ export class FactorialService extends Construct {
     Validations.of(taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds the listen address and the maximum n: public configuration, no secrets, so Secrets Manager or SSM would add nothing.',
+        'The environment holds the listen address, the maximum n and the metrics namespace: public configuration, no secrets, so Secrets Manager or SSM would add nothing.',
     });
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

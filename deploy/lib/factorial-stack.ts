@@ -8,6 +8,7 @@ import { FactorialService } from './factorial-service';
 import { LogBucket } from './log-bucket';
 import { Network } from './network';
 import { PublicLoadBalancer } from './public-load-balancer';
+import { RunnerMetrics } from './runner-metrics';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceDashboard } from './service-dashboard';
 import { WebFirewall } from './web-firewall';
@@ -44,6 +45,8 @@ export class FactorialStack extends Stack {
       hostedZone,
       accessLogBucket: logBucket.bucket,
     });
+    // Per stack, so that two deployments in one account keep their metrics apart.
+    const runnerMetrics = new RunnerMetrics(`Factorial/${this.stackName}`);
     const service = new FactorialService(this, 'Factorial', {
       vpc: network.vpc,
       listener: edge.httpsListener,
@@ -55,6 +58,7 @@ export class FactorialStack extends Stack {
       maxNumber: config.maxNumber,
       logRetention: logs.RetentionDays.ONE_MONTH,
       shutdownGrace: Duration.seconds(config.shutdownGraceSeconds),
+      runnerMetrics,
     });
     const firewall = config.waf
       ? new WebFirewall(this, 'Firewall', {
@@ -67,6 +71,7 @@ export class FactorialStack extends Stack {
     const alarms = new ServiceAlarms(this, 'Alarms', {
       loadBalancer: edge.loadBalancer,
       targetGroup: service.targetGroup,
+      runnerMetrics,
       alarmEmail: config.alarmEmail,
     });
     service.rollBackOnAlarms(alarms.deploymentAlarmNames);
@@ -74,6 +79,7 @@ export class FactorialStack extends Stack {
       loadBalancer: edge.loadBalancer,
       targetGroup: service.targetGroup,
       service: service.service,
+      runnerMetrics,
       alarms: alarms.alarms,
       firewall,
     });

@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { RunnerMetrics } from './runner-metrics';
 
 /** 502, 503 and 504 from the load balancer itself: no healthy task answered in time. */
 const LOAD_BALANCER_5XX_PER_5_MINUTES = 5;
@@ -23,16 +24,27 @@ const TARGET_5XX_PER_5_MINUTES = 1;
  */
 const P99_RESPONSE_TIME = Duration.seconds(2);
 
+/**
+ * 503s at a task's in-flight cap (docs/contract.md §6). A burst that auto
+ * scaling has not caught up with yet costs a few; this many in five minutes
+ * means the service is too small for its traffic.
+ */
+const SATURATED_PER_5_MINUTES = 10;
+
 export interface ServiceAlarmsProps {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The runner's own metrics, for its 503s, 504s and memory-limit 500s. */
+  readonly runnerMetrics: RunnerMetrics;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
 }
 
 /**
  * Alarms on what a client would notice (load balancer and task 5xx, unhealthy
- * tasks, slow responses), each notifying an encrypted SNS topic when it fires
+ * tasks, slow responses) and on the runner's own reasons for a 5xx (503 at
+ * the in-flight cap, 504 at the deadline, 500 at the memory limit), each
+ * notifying an encrypted SNS topic when it fires
  * and when it clears. Each is named after the stack and its id here
  * (`Factorial-Target5xx`): a name to read in a notification, and one the
  * service can be given before the alarm exists.
@@ -106,7 +118,28 @@ export class ServiceAlarms extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     ];
-    this.alarms = [loadBalancer5xx, target5xx, unhealthyTasks, p99ResponseTime];
+    const runnerCount = (name: string) => props.runnerMetrics.metric(name, fiveMinuteSum);
+    const runnerAlarms = [
+      errorCountAlarm(
+        'Saturated',
+        runnerCount('Saturated'),
+        SATURATED_PER_5_MINUTES,
+        `Tasks refused ${SATURATED_PER_5_MINUTES} or more requests in five minutes with 503: every task was at its in-flight cap.`,
+      ),
+      errorCountAlarm(
+        'DeadlineExceeded',
+        runnerCount('DeadlineExceeded'),
+        1,
+        'A task stopped a request at its deadline with 504.',
+      ),
+      errorCountAlarm(
+        'MemoryLimitExceeded',
+        runnerCount('MemoryLimitExceeded'),
+        1,
+        'A task stopped a request at the memory limit with 500.',
+      ),
+    ];
+    this.alarms = [loadBalancer5xx, target5xx, unhealthyTasks, p99ResponseTime, ...runnerAlarms];
     // The names as set above, not `alarm.alarmName`, which is a reference.
     this.deploymentAlarmNames = [loadBalancer5xx, target5xx, unhealthyTasks].map((alarm) => alarmName(alarm.node.id));
     const notify = new actions.SnsAction(this.topic);

@@ -3,6 +3,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { RunnerMetrics } from './runner-metrics';
 import type { WebFirewall } from './web-firewall';
 
 /** Fine enough to see a deployment or a burst, coarse enough to stay readable over hours. */
@@ -15,6 +16,8 @@ export interface ServiceDashboardProps {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly service: ecs.FargateService;
+  /** The runner's own metrics, from each task's log stream. */
+  readonly runnerMetrics: RunnerMetrics;
   /** Shown with their state at the foot of the dashboard. */
   readonly alarms: readonly cloudwatch.IAlarm[];
   /** When the load balancer has a web ACL: its allowed and blocked requests. */
@@ -22,9 +25,10 @@ export interface ServiceDashboardProps {
 }
 
 /**
- * One CloudWatch dashboard for the service, from the metrics AWS publishes
- * anyway: requests and responses at the load balancer, response times, task
- * health, CPU and memory, the web ACL's verdicts, and the alarms' states.
+ * One CloudWatch dashboard for the service: requests and responses at the
+ * load balancer, response times, task health, CPU and memory; the runner's
+ * own answers, refusals, limits, in-flight requests and durations; the web
+ * ACL's verdicts; and the alarms' states.
  * Named after the stack and region, as dashboards are global to the account.
  */
 export class ServiceDashboard extends Construct {
@@ -32,7 +36,7 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const { loadBalancer, targetGroup, service } = props;
+    const { loadBalancer, targetGroup, service, runnerMetrics } = props;
     const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
     const graph = (title: string, left: cloudwatch.IMetric[], leftYAxis?: cloudwatch.YAxisProps) =>
       new cloudwatch.GraphWidget({ title, left, leftYAxis, width: HALF_WIDTH, height: 6 });
@@ -84,6 +88,31 @@ export class ServiceDashboard extends Construct {
         utilization((o) => service.metricMemoryUtilization(o)),
         percent,
       ),
+    );
+    const runnerSum = (name: string, label: string) =>
+      runnerMetrics.metric(name, { period: PERIOD, statistic: cloudwatch.Stats.SUM, label });
+    const busiestTask = (name: string, label: string) =>
+      runnerMetrics.metric(name, { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM, label });
+    this.dashboard.addWidgets(
+      graph('Runner: answers per minute', [
+        runnerSum('Requests2xx', '2xx'),
+        runnerSum('Requests4xx', '4xx'),
+        runnerSum('Requests5xx', '5xx'),
+      ]),
+      graph('Runner: refused or stopped per minute', [
+        runnerSum('Saturated', '503 at the in-flight cap'),
+        runnerSum('DeadlineExceeded', '504 at the deadline'),
+        runnerSum('MemoryLimitExceeded', '500 at the memory limit'),
+        runnerSum('GuestTraps', '500 from a trap'),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Runner: request duration, busiest task (ms)',
+        ['P50', 'P90', 'P99'].map((p) => busiestTask(`RequestDuration${p}`, p.toLowerCase())),
+        { min: 0, showUnits: false },
+      ),
+      graph('Runner: requests in flight, busiest task', [busiestTask('RequestsInFlight', 'In flight')]),
     );
     const { firewall } = props;
     if (firewall) {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -124,16 +124,22 @@ describe('compute', () => {
     });
   });
 
-  it('tells the runner its port and grace period, and the maximum n only when one is configured', () => {
+  it('tells the runner its port, grace period and metrics namespace, and the maximum n only when one is configured', () => {
     const environment = (t: Template) => container(t).Environment;
+    const metrics = [
+      { Name: 'FACTORIAL_EMF_INTERVAL', Value: '60s' },
+      { Name: 'FACTORIAL_EMF_NAMESPACE', Value: 'Factorial/Factorial' },
+    ];
     assert.deepEqual(environment(template), [
       { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
       { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
+      ...metrics,
     ]);
     assert.deepEqual(environment(synthesize({ maxNumber: '20000' }).template), [
       { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
       { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
       { Name: 'FACTORIAL_MAX_NUMBER', Value: '20000' },
+      ...metrics,
     ]);
   });
 
@@ -320,8 +326,40 @@ describe('alarms', () => {
     });
   });
 
-  it('has exactly these four alarms', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  const runnerAlarms = [
+    ['Saturated', 'Saturated', 10],
+    ['DeadlineExceeded', 'DeadlineExceeded', 1],
+    ['MemoryLimitExceeded', 'MemoryLimitExceeded', 1],
+  ] as const;
+  for (const [name, metric, threshold] of runnerAlarms) {
+    it(`alarms on the runner's ${metric} count from its own metrics, in the stack's namespace`, () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Factorial-${name}`,
+        Namespace: 'Factorial/Factorial',
+        MetricName: metric,
+        Dimensions: [{ Name: 'Service', Value: 'factorial' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+    });
+  }
+
+  it('has exactly these seven alarms', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  });
+
+  it('lists every alarm in the runbook of docs/operations.md', () => {
+    const runbook = readFileSync(path.join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      const name = String(alarm.Properties.AlarmName).replace(/^Factorial-/, '');
+      assert.ok(runbook.includes(`| \`${name}\` |`), `${name} is not in the alarms table`);
+      assert.ok(runbook.includes(`- **\`${name}\`.**`), `${name} has no runbook entry`);
+    }
   });
 
   it('encrypts the topic with a rotating key that CloudWatch may use, and refuses plain HTTP', () => {

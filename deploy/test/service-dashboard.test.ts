@@ -69,6 +69,31 @@ describe('dashboard', () => {
     }
   });
 
+  it("graphs the runner's own metrics from the stack's namespace", () => {
+    const metrics = graphed(template);
+    for (const expected of [
+      'Requests2xx Sum',
+      'Requests4xx Sum',
+      'Requests5xx Sum',
+      'Saturated Sum',
+      'DeadlineExceeded Sum',
+      'MemoryLimitExceeded Sum',
+      'GuestTraps Sum',
+      'RequestDurationP50 Maximum',
+      'RequestDurationP90 Maximum',
+      'RequestDurationP99 Maximum',
+      'RequestsInFlight Maximum',
+    ]) {
+      assert.ok(metrics.includes(`Factorial/Factorial ${expected}`), `${expected} is not graphed`);
+    }
+    const runnerMetrics = widgets(template)
+      .flatMap(({ properties }) => properties.metrics ?? [])
+      .filter((metric) => metric[0] === 'Factorial/Factorial');
+    for (const metric of runnerMetrics) {
+      assert.equal(metric[metric.indexOf('Service') + 1], 'factorial');
+    }
+  });
+
   it("graphs the web ACL's allowed and blocked requests, overall and per rule", () => {
     const metrics = graphed(template);
     assert.ok(metrics.includes('AWS/WAFV2 AllowedRequests Sum'));

@@ -88,6 +88,28 @@ pub struct ServeOptions {
     /// Limits on requests and connections.
     #[command(flatten)]
     pub limits: Limits,
+
+    /// The metrics as CloudWatch records on stdout.
+    #[command(flatten)]
+    pub emf: EmfOptions,
+}
+
+/// The metrics written on stdout in CloudWatch's Embedded Metric Format,
+/// which CloudWatch Logs turns into metrics (docs/operations.md, "Metrics in
+/// CloudWatch").
+#[derive(Debug, Clone, Args)]
+pub struct EmfOptions {
+    /// Every this long, write the metrics as one EMF record on stdout
+    /// (e.g. `60s`). `0s`, the default, writes none; the container's task
+    /// definition turns them on.
+    #[arg(long = "emf-interval", env = "FACTORIAL_EMF_INTERVAL", default_value = "0s",
+          value_parser = parse_emf_interval)]
+    pub interval: Duration,
+
+    /// The CloudWatch namespace of those metrics.
+    #[arg(long = "emf-namespace", env = "FACTORIAL_EMF_NAMESPACE", default_value = "Factorial",
+          value_parser = parse_namespace)]
+    pub namespace: String,
 }
 
 /// Limits that keep one request, one client or a crowd from exhausting the
@@ -251,6 +273,31 @@ fn parse_max_number(text: &str) -> Result<u64, String> {
         .map_err(|error| error.to_string())
 }
 
+/// Zero, or at least a second: CloudWatch keeps standard metrics by the
+/// minute, and gauges are sampled each second.
+fn parse_emf_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if !interval.is_zero() && interval < Duration::from_secs(1) {
+        return Err(format!("{text:?}: 0s, or at least 1s"));
+    }
+    Ok(interval)
+}
+
+/// A CloudWatch namespace: 1 to 255 letters, digits or `.-_/#: `, not in
+/// AWS's own `AWS/` space.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c);
+    if text.is_empty() || text.len() > 255 || !text.chars().all(allowed) {
+        return Err(format!(
+            "{text:?}: a namespace has 1 to 255 letters, digits or .-_/#: and spaces"
+        ));
+    }
+    if text.starts_with("AWS/") {
+        return Err(format!("{text:?}: the AWS/ namespaces are AWS's own"));
+    }
+    Ok(text.to_string())
+}
+
 /// A duration such as `30s`, `250ms` or `2m`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -294,6 +341,22 @@ mod tests {
     }
 
     #[test]
+    fn emf_records_are_off_unless_asked_for() {
+        let cli = Cli::try_parse_from(["factorial-runner"]).unwrap();
+        assert!(cli.serve.emf.interval.is_zero());
+        let cli = Cli::try_parse_from([
+            "factorial-runner",
+            "--emf-interval",
+            "1m",
+            "--emf-namespace",
+            "Factorial/prod",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.emf.interval, Duration::from_secs(60));
+        assert_eq!(cli.serve.emf.namespace, "Factorial/prod");
+    }
+
+    #[test]
     fn listens_on_loopback_unless_told_otherwise() {
         let address: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
         assert!(address.ip().is_loopback(), "{address}");
@@ -313,6 +376,10 @@ mod tests {
             &["--memory-limit-mib", "1"],
             &["--request-timeout", "soon"],
             &["--max-number", "-5"],
+            &["--emf-interval", "500ms"],
+            &["--emf-namespace", ""],
+            &["--emf-namespace", "AWS/ECS"],
+            &["--emf-namespace", "tab\there"],
         ] {
             let mut argv = vec!["factorial-runner"];
             argv.extend_from_slice(args);

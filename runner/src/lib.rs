@@ -15,7 +15,8 @@
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
 //! - [`server`]: the listener, access log and graceful shutdown;
 //!   [`watchdog`]: the header and idle timeouts of each connection.
-//! - [`admin`] and [`metrics`]: Prometheus metrics.
+//! - [`admin`] and [`metrics`]: Prometheus metrics; [`emf`]: the same
+//!   metrics as CloudWatch Embedded Metric Format records on stdout.
 //! - [`error`]: why a request got no answer from the component.
 //! - [`healthcheck`]: the container health check.
 
@@ -23,6 +24,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod emf;
 pub mod engine;
 pub mod epoch;
 pub mod error;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 use factorial_runner::config::{self, Cli, Command, ServeOptions};
-use factorial_runner::engine;
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
 use factorial_runner::{admin, healthcheck, server};
+use factorial_runner::{emf, engine};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,14 +51,19 @@ async fn serve(options: ServeOptions) -> Result<()> {
         "listening"
     );
     tokio::spawn(admin::serve(admin_listener, metrics.clone()));
-    server::serve(
+    let emf = emf::Publisher::start(&options.emf, metrics.clone());
+    let served = server::serve(
         listener,
         Arc::new(service),
         metrics,
         &options.limits,
         stop_signal(),
     )
-    .await
+    .await;
+    if let Some(emf) = emf {
+        emf.finish().await;
+    }
+    served
 }
 
 /// Completes on SIGTERM (what ECS sends) or SIGINT (Ctrl-C).

@@ -20,7 +20,7 @@ use crate::error::RequestError;
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The prefix of every metric's name.
-const PREFIX: &str = "factorial";
+pub(crate) const PREFIX: &str = "factorial";
 
 /// Upper bounds of the latency histogram's buckets, in seconds: from a small
 /// factorial (well under a millisecond) to the default deadline.

@@ -19,7 +19,7 @@ mod limits;
 mod load;
 /// The clients of `load`.
 mod loadgen;
-/// The access log and the metrics.
+/// The access log, the metrics, and the metrics as CloudWatch EMF records.
 mod observability;
 /// Start-up: finding the component, and refusing bad configuration.
 mod startup;

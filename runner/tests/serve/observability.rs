@@ -1,3 +1,5 @@
+use serde_json::Value;
+
 use crate::support::{Runner, send, test_guest_path};
 
 #[test]
@@ -51,5 +53,108 @@ fn metrics_count_what_happened() {
             metrics.lines().any(|l| l == line),
             "no {line:?} in\n{metrics}"
         );
+    }
+}
+
+#[test]
+fn emf_records_follow_the_specification_and_count_every_request() {
+    let mut runner = Runner::start(&[
+        "--max-number",
+        "10",
+        "--emf-interval",
+        "1s",
+        "--emf-namespace",
+        "Factorial/test",
+    ]);
+    for _ in 0..3 {
+        runner.get("/api/v1/factorial?number=4");
+    }
+    runner.get("/api/v1/factorial?number=11");
+    // The last record, written on the way out, covers what the periodic
+    // ones did not.
+    assert!(runner.terminate().success());
+    let records: Vec<Value> = runner
+        .logs()
+        .into_iter()
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    assert!(!records.is_empty(), "{:?}", runner.logs());
+    for record in &records {
+        assert_follows_the_emf_specification(record);
+        let directive = &record["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "Factorial/test");
+    }
+    // A status class is absent until the runner has answered with it.
+    let total = |name: &str| -> f64 { records.iter().filter_map(|r| r[name].as_f64()).sum() };
+    assert_eq!(total("Requests2xx"), 3.0);
+    assert_eq!(total("Requests4xx"), 1.0);
+    assert_eq!(total("Requests5xx"), 0.0);
+    assert_eq!(total("DeadlineExceeded"), 0.0);
+    assert!(
+        records
+            .iter()
+            .any(|record| record["RequestDurationP99"].as_f64() > Some(0.0)),
+        "{records:?}"
+    );
+}
+
+#[test]
+fn the_emf_schema_rejects_what_the_specification_forbids() {
+    let validator = emf_schema();
+    let valid = serde_json::json!({
+        "_aws": {"Timestamp": 1, "CloudWatchMetrics": [
+            {"Namespace": "N", "Dimensions": [["Service"]], "Metrics": [{"Name": "M", "Unit": "Count"}]}
+        ]},
+        "Service": "s", "M": 1
+    });
+    assert!(validator.is_valid(&valid));
+    for (pointer, broken) in [
+        ("/_aws/Timestamp", Value::Null),
+        ("/_aws/CloudWatchMetrics/0/Namespace", "".into()),
+        (
+            "/_aws/CloudWatchMetrics/0/Metrics/0/Unit",
+            "Requests".into(),
+        ),
+        (
+            "/_aws/CloudWatchMetrics/0/Dimensions/0",
+            serde_json::json!(["Service", "Service"]),
+        ),
+    ] {
+        let mut record = valid.clone();
+        *record.pointer_mut(pointer).unwrap() = broken;
+        assert!(!validator.is_valid(&record), "{record}");
+    }
+}
+
+/// The EMF specification's structure, as a JSON schema.
+fn emf_schema() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(include_str!("emf.schema.json")).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// Checks `record` against the schema, and the specification's rules that a
+/// schema cannot state: every declared dimension is a string member of the
+/// root, and every declared metric a number or up to 100 numbers there.
+fn assert_follows_the_emf_specification(record: &Value) {
+    let errors: Vec<String> = emf_schema()
+        .iter_errors(record)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?} in {record}");
+    for directive in record["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
+        for set in directive["Dimensions"].as_array().unwrap() {
+            for key in set.as_array().unwrap() {
+                let value = &record[key.as_str().unwrap()];
+                assert!(value.is_string(), "dimension {key} in {record}");
+            }
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let value = &record[metric["Name"].as_str().unwrap()];
+            let numbers = match value {
+                Value::Array(values) => values.len() <= 100 && values.iter().all(Value::is_number),
+                value => value.is_number(),
+            };
+            assert!(numbers, "metric {metric} in {record}");
+        }
     }
 }
