@@ -136,6 +136,13 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
     pub body_chunk_size: u64,
 
+    /// Bytes of answers the shared HTTP cache keeps in memory, least
+    /// recently used evicted first; 0 turns the cache off. The default, 64
+    /// MiB, is an eighth of a 512 MiB task: some forty of the largest
+    /// answers, or hundreds of thousands of small ones.
+    #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB as u64)]
+    pub cache_bytes: u64,
+
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
     /// before the runner exits anyway. Under ECS's 30 s stop timeout.
     #[arg(long, env = "FACTORIAL_SHUTDOWN_GRACE", default_value = "25s", value_parser = parse_duration)]
