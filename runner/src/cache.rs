@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -183,6 +184,8 @@ impl Cache {
             self.metrics.cache_answered(status);
             return Ok(Lookup::Hit(stored.answer(request, now), status));
         }
+        // `find` drops an answer past its lifetime.
+        self.metrics.cache_bytes(state.bytes);
         let is_get = request.method() == Method::GET;
         let flight = match state.flights.get(&**key) {
             // A waiter whose wait ended without an answer it can use
@@ -566,6 +569,7 @@ impl Recorder {
             RecordingBody {
                 inner,
                 pending: Some(pending),
+                settling: None,
             }
             .boxed_unsync()
         })
@@ -590,13 +594,6 @@ struct Pending {
 }
 
 impl Pending {
-    /// Stores the answer once its guest is known to have succeeded.
-    async fn settle(mut self) {
-        if (&mut self.succeeded).await {
-            self.store();
-        }
-    }
-
     fn store(self) {
         let body = match self.chunks.as_slice() {
             [] => Bytes::new(),
@@ -628,12 +625,19 @@ impl Pending {
     }
 }
 
-/// A response body passed through untouched, its data kept (by reference)
-/// until it ends, then stored. An error, trailers or a body larger than the
-/// cache abandon the recording.
+/// A response body passed through, its data kept (by reference) until it
+/// ends. Its end (its last byte by `Content-Length`, or its end of stream)
+/// is held back until the guest has returned: then the answer is stored
+/// and the end released, so that a client that has the whole answer finds
+/// it stored; or, when the guest failed, the client gets an error in its
+/// place rather than a body that only looks whole. An error, trailers or a
+/// body larger than the cache abandon the recording.
 struct RecordingBody {
     inner: HyperOutgoingBody,
     pending: Option<Pending>,
+    /// The recorded answer whose guest is awaited, and the frame held back
+    /// meanwhile (none when the body ended without one).
+    settling: Option<(Pending, Option<Frame<Bytes>>)>,
 }
 
 impl Body for RecordingBody {
@@ -642,15 +646,21 @@ impl Body for RecordingBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        let std::task::Poll::Ready(frame) = &polled else {
-            return polled;
-        };
-        match frame {
-            Some(Ok(frame)) => match (frame.data_ref(), this.pending.as_mut()) {
+        if let Some((pending, _)) = &mut this.settling {
+            let succeeded = ready!(pending.succeeded.as_mut().poll(cx));
+            let (pending, held) = this.settling.take().expect("settling");
+            if !succeeded {
+                return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::HttpResponseIncomplete)));
+            }
+            pending.store();
+            return Poll::Ready(held.map(Ok));
+        }
+        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        match &frame {
+            Some(Ok(data)) => match (data.data_ref(), this.pending.as_mut()) {
                 (Some(data), Some(pending)) => {
                     pending.length += data.len() as u64;
                     pending.chunks.push(data.clone());
@@ -659,20 +669,21 @@ impl Body for RecordingBody {
                     } else if Some(pending.length) == pending.expected_length
                         || this.inner.is_end_stream()
                     {
-                        this.finish();
+                        return this.settle(frame.and_then(Result::ok), cx);
                     }
                 }
                 (None, _) => this.pending = None,
                 (Some(_), None) => {}
             },
             Some(Err(_)) => this.pending = None,
-            None => this.finish(),
+            None if this.pending.is_some() => return this.settle(None, cx),
+            None => {}
         }
-        polled
+        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.settling.is_none() && self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> hyper::body::SizeHint {
@@ -681,10 +692,15 @@ impl Body for RecordingBody {
 }
 
 impl RecordingBody {
-    fn finish(&mut self) {
-        if let Some(pending) = self.pending.take() {
-            tokio::spawn(pending.settle());
-        }
+    /// Holds `last` back until the guest's outcome is known.
+    fn settle(
+        &mut self,
+        last: Option<Frame<Bytes>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, wasmtime_wasi_http::Error>>> {
+        let pending = self.pending.take().expect("a recording");
+        self.settling = Some((pending, last));
+        Pin::new(self).poll_frame(cx)
     }
 }
 
