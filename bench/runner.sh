@@ -5,9 +5,11 @@
 # .wasm, and the native reference server (bench/native-server: the
 # component's own code in process, no sandbox, no cache). Rows: requests per
 # second for n = 50 (every request the same n) and for n random in 0..=1000
-# (wrk, 2 threads, 32 connections, 8 s); 32 concurrent clients on one
+# (wrk, 2 threads, 32 connections, 8 s; the best of two rounds, the hosts
+# interleaved); 32 concurrent clients on one
 # uncached 300000! (wall time, and the server's CPU seconds); the median of 5
-# requests for 100000! and 300000!, each a miss, and for 100000! repeated;
+# requests (interleaved across the hosts) for 100000! and 300000!, each a
+# miss, and for 100000! repeated;
 # two summaries; start-up to the first 200; the runner's resident memory.
 #   usage: bench/runner.sh            (installs wrk and wasmtime-cli if absent)
 set -euo pipefail
@@ -73,16 +75,36 @@ rps() {
     wrk -t2 -c32 -d8s "$@" "http://127.0.0.1:$port/api/v1/factorial?number=50" \
         | awk '/Requests\/sec/ {printf "%.0f", $2}'
 }
-# The median of 5 times, in ms, of GET PATH_AND_QUERY on PORT; with
-# `variants`, each request has another Accept value (text/plain each time),
-# so that each is a miss of a cache.
-median_ms() {
-    local port=$1 path=$2 variants=${3:-}
+# The best of two rounds of `rps PORT ARGS...` on each of PORTS (a
+# space-separated list), the rounds interleaved so that a change in the
+# machine's load falls on every host alike.
+best_rps() {
+    local ports=$1; shift
+    local port
+    for _ in 1 2; do
+        for port in $ports; do echo "$port $(rps "$port" "$@")"; done
+    done >"$work/rates"
+    for port in $ports; do
+        awk -v port="$port" '$1 == port && $2 > best {best = $2} END {print best}' "$work/rates"
+    done
+}
+# The medians of 5 times, in ms, of GET PATH_AND_QUERY on each host, the
+# requests interleaved across hosts; with `variants`, each request has
+# another Accept value (text/plain each time), so that each is a miss of a
+# cache.
+medians_ms() {
+    local path=$1 variants=${2:-} i port
     for i in 1 2 3 4 5; do
         local accept="text/plain"
         [ -n "$variants" ] && accept="text/plain;q=0.9$i"
-        curl -s -o /dev/null -H "Accept: $accept" -w '%{time_total}\n' "http://127.0.0.1:$port$path"
-    done | sort -n | awk 'NR == 3 {printf "%.1f", $1 * 1000}'
+        for port in "${hosts[@]}"; do
+            echo "$port $(curl -s -o /dev/null -H "Accept: $accept" -w '%{time_total}' "http://127.0.0.1:$port$path")"
+        done
+    done >"$work/times"
+    for port in "${hosts[@]}"; do
+        awk -v port="$port" '$1 == port {print $2}' "$work/times" | sort -n \
+            | awk 'NR == 3 {printf "%.1f\n", $1 * 1000}'
+    done
 }
 # Wall seconds and the server's CPU seconds for 32 clients at once asking
 # PORT (served by PID) for 300000!.
@@ -93,58 +115,49 @@ concurrent() {
     done
     local cpu_before; cpu_before=$(cpu_seconds "$pid")
     local start; start=$(date +%s%N)
-    curl -s --parallel --parallel-immediate --parallel-max 32 -H "Accept: text/plain" "${requests[@]}"
+    curl -s --parallel --parallel-immediate --parallel-max 32 -H "Accept: text/plain" "${requests[@]}" 2>/dev/null
     local wall; wall=$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN {printf "%.2f", ns / 1e9}')
     echo "$wall / $(awk -v a="$(cpu_seconds "$pid")" -v b="$cpu_before" 'BEGIN {printf "%.2f", a - b}')"
 }
 
+cache_counter() {
+    curl -s http://127.0.0.1:5114/metrics | awk -v name="factorial_cache_$1_total" '$1 == name {print $2}'
+}
 # First, while nothing is stored: 32 clients on one 300000!.
+misses_before=$(cache_counter misses)
 concurrency=()
 for i in "${!hosts[@]}"; do
     concurrency+=("$(concurrent "${hosts[$i]}" "${server_pids[$i]}")")
 done
-cache_counter() {
-    curl -s http://127.0.0.1:5114/metrics | awk -v name="factorial_cache_$1_total" '$1 == name {print $2}'
-}
-single_flight="$(cache_counter misses) miss, $(cache_counter coalesced) coalesced"
+single_flight="$(( $(cache_counter misses) - misses_before )) miss, $(cache_counter coalesced) coalesced"
 
 rss_idle=$(rss_mib "$cached_pid")
-hot=()
-for port in "${hosts[@]}"; do
-    [ "$port" = "$cached" ] && (sleep 4; rss_mib "$cached_pid" >"$work/rss-loaded") &
-    hot+=("$(rps "$port")")
-done
+(sleep 4; rss_mib "$cached_pid" >"$work/rss-loaded") &
+mapfile -t hot < <(best_rps "${hosts[*]}")
 rss_loaded=$(cat "$work/rss-loaded")
 cat >"$work/random.lua" <<'EOF'
 request = function()
     return wrk.format("GET", "/api/v1/factorial?number=" .. math.random(0, 1000))
 end
 EOF
-random=("-")
-for port in "$uncached" "$serve" "$reference"; do
-    random+=("$(rps "$port" -s "$work/random.lua")")
-done
+mapfile -t random < <(best_rps "$uncached $serve $reference" -s "$work/random.lua")
+random=("-" "${random[@]}")
 
 printf '\n'
 row "measure" "runner" "runner" "wasmtime" "native"
 row "" "cache on" "cache off" "serve" "reference"
-row "requests/s, n=50, wrk -t2 -c32 -d8s" "${hot[@]}"
-row "requests/s, n random in 0..=1000" "${random[@]}"
+row "requests/s, n=50 (best of 2 rounds)" "${hot[@]}"
+row "requests/s, n random in 0..=1000 (best of 2)" "${random[@]}"
 row "32 clients on one 300000!: wall / CPU (s)" "${concurrency[@]}"
-for n in 100000 300000; do
-    times=()
-    for port in "${hosts[@]}"; do times+=("$(median_ms "$port" "/api/v1/factorial?number=$n" variants)"); done
-    row "$n!, miss (ms, median of 5)" "${times[@]}"
-    [ "$n" = 100000 ] && miss_100000=("${times[@]}")
-    [ "$n" = 300000 ] && miss_300000=("${times[@]}")
-done
-times=()
-for port in "${hosts[@]}"; do times+=("$(median_ms "$port" "/api/v1/factorial?number=100000")"); done
+mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants)
+row "100000!, miss (ms, median of 5)" "${miss_100000[@]}"
+mapfile -t miss_300000 < <(medians_ms "/api/v1/factorial?number=300000" variants)
+row "300000!, miss (ms, median of 5)" "${miss_300000[@]}"
+mapfile -t times < <(medians_ms "/api/v1/factorial?number=100000")
 row "100000!, repeated (ms, median of 5)" "${times[@]}"
 for summary in "n=10^18, K=30:number=1000000000000000000" \
     "n=2^64-1, K=1000:number=18446744073709551615&leading=1000"; do
-    times=()
-    for port in "${hosts[@]}"; do times+=("$(median_ms "$port" "/api/v1/factorial/summary?${summary#*:}")"); done
+    mapfile -t times < <(medians_ms "/api/v1/factorial/summary?${summary#*:}")
     row "summary, ${summary%%:*} (ms, median of 5)" "${times[@]}"
 done
 row "start to first 200, .wasm (ms)" "$start_wasm" "-" "$start_serve" "-"
