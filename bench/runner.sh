@@ -11,6 +11,10 @@
 # requests (interleaved across the hosts) for 100000! and 300000!, each a
 # miss, and for 100000! repeated;
 # two summaries; start-up to the first 200; the runner's resident memory.
+# A second table splits a miss's time: the runner from the shipped .cwasm
+# and from the .wasm compiled for this CPU, against `wasmtime serve` without
+# and with a deadline (`-W timeout`, which compiles in the same epoch
+# checks).
 #   usage: bench/runner.sh            (installs wrk and wasmtime-cli if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +36,8 @@ wasm="$target/wasm32-wasip2/release/factorial.wasm"
 # The hosts' ports, in the table's column order, and their admin ports.
 cached=5104 uncached=5106 serve=5105 reference=5107
 hosts=("$cached" "$uncached" "$serve" "$reference")
+# Two more, for a miss's time alone.
+host_cpu=5108 serve_deadline=5109
 
 # Milliseconds from starting COMMAND... to the first 200 on PORT.
 time_to_first_200() {
@@ -88,20 +94,20 @@ best_rps() {
         awk -v port="$port" '$1 == port && $2 > best {best = $2} END {print best}' "$work/rates"
     done
 }
-# The medians of 5 times, in ms, of GET PATH_AND_QUERY on each host, the
-# requests interleaved across hosts; with `variants`, each request has
+# The medians of 5 times, in ms, of GET PATH_AND_QUERY on each of PORTS,
+# the requests interleaved across them; with `variants`, each request has
 # another Accept value (text/plain each time), so that each is a miss of a
 # cache.
 medians_ms() {
-    local path=$1 variants=${2:-} i port
+    local path=$1 variants=$2 i port; shift 2
     for i in 1 2 3 4 5; do
         local accept="text/plain"
         [ -n "$variants" ] && accept="text/plain;q=0.9$i"
-        for port in "${hosts[@]}"; do
+        for port in "$@"; do
             echo "$port $(curl -s -o /dev/null -H "Accept: $accept" -w '%{time_total}' "http://127.0.0.1:$port$path")"
         done
     done >"$work/times"
-    for port in "${hosts[@]}"; do
+    for port in "$@"; do
         awk -v port="$port" '$1 == port {print $2}' "$work/times" | sort -n \
             | awk 'NR == 3 {printf "%.1f\n", $1 * 1000}'
     done
@@ -149,20 +155,40 @@ row "" "cache on" "cache off" "serve" "reference"
 row "requests/s, n=50 (best of 2 rounds)" "${hot[@]}"
 row "requests/s, n random in 0..=1000 (best of 2)" "${random[@]}"
 row "32 clients on one 300000!: wall / CPU (s)" "${concurrency[@]}"
-mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants)
+mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants "${hosts[@]}")
 row "100000!, miss (ms, median of 5)" "${miss_100000[@]}"
-mapfile -t miss_300000 < <(medians_ms "/api/v1/factorial?number=300000" variants)
+mapfile -t miss_300000 < <(medians_ms "/api/v1/factorial?number=300000" variants "${hosts[@]}")
 row "300000!, miss (ms, median of 5)" "${miss_300000[@]}"
-mapfile -t times < <(medians_ms "/api/v1/factorial?number=100000")
+mapfile -t times < <(medians_ms "/api/v1/factorial?number=100000" "" "${hosts[@]}")
 row "100000!, repeated (ms, median of 5)" "${times[@]}"
 for summary in "n=10^18, K=30:number=1000000000000000000" \
     "n=2^64-1, K=1000:number=18446744073709551615&leading=1000"; do
-    mapfile -t times < <(medians_ms "/api/v1/factorial/summary?${summary#*:}")
+    mapfile -t times < <(medians_ms "/api/v1/factorial/summary?${summary#*:}" "" "${hosts[@]}")
     row "summary, ${summary%%:*} (ms, median of 5)" "${times[@]}"
 done
 row "start to first 200, .wasm (ms)" "$start_wasm" "-" "$start_serve" "-"
 row "start to first 200, precompiled .cwasm (ms)" "$start_cwasm" "-" "-" "-"
 row "RSS idle / under load (MiB)" "$rss_idle / $rss_loaded" "-" "-" "-"
+
+# Where a miss's time goes: the shipped artifact against the .wasm compiled
+# at start for this CPU, and the epoch checks behind the runner's deadline,
+# which `wasmtime serve` compiles in only when given a timeout.
+"$runner" --listen "127.0.0.1:$host_cpu" --admin-listen 127.0.0.1:0 --cache-bytes 0 --component "$wasm" >/dev/null &
+pids+=("$!")
+wasmtime serve -Scli -W timeout=30s --addr "127.0.0.1:$serve_deadline" "$wasm" >/dev/null 2>&1 &
+pids+=("$!")
+for port in "$host_cpu" "$serve_deadline"; do
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+done
+printf '\n'
+row "miss (ms, median of 5)" "runner" "runner" "wasmtime" "wasmtime"
+row "" ".cwasm" ".wasm" "serve" "serve -W"
+row "" "(shipped)" "(this CPU)" "" "timeout=30s"
+for n in 100000 300000; do
+    mapfile -t times < <(medians_ms "/api/v1/factorial?number=$n" variants \
+        "$uncached" "$host_cpu" "$serve" "$serve_deadline")
+    row "$n!" "${times[@]}"
+done
 
 printf '\nrunner, cache on, 32 clients on one 300000!: %s\n' "$single_flight"
 printf 'n=50: runner (cache on) / native %s; n random: runner (cache off) / wasmtime serve %s\n' \
