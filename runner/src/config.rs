@@ -301,6 +301,14 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_is_on_unless_turned_off() {
+        let on = Cli::try_parse_from(["factorial-runner"]).unwrap();
+        assert_eq!(on.serve.limits.cache_bytes, 64 * BYTES_PER_MIB as u64);
+        let off = Cli::try_parse_from(["factorial-runner", "--cache-bytes", "0"]).unwrap();
+        assert_eq!(off.serve.limits.cache_bytes, 0);
+    }
+
+    #[test]
     fn listens_on_loopback_unless_told_otherwise() {
         let address: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
         assert!(address.ip().is_loopback(), "{address}");
@@ -320,6 +328,7 @@ mod tests {
             &["--memory-limit-mib", "1"],
             &["--request-timeout", "soon"],
             &["--max-number", "-5"],
+            &["--cache-bytes", "64MiB"],
         ] {
             let mut argv = vec!["factorial-runner"];
             argv.extend_from_slice(args);
