@@ -111,7 +111,7 @@ impl Default for Metrics {
             cache_misses: registered(
                 add,
                 "cache_misses",
-                "Cacheable requests the component computed",
+                "Requests the cache looked up and the component answered",
                 Counter::default(),
             ),
             cache_coalesced: registered(

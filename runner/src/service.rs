@@ -1,8 +1,7 @@
 //! The request path: the shared cache, then admission under the in-flight
-//! limit, a fresh `Store`
-//! for each request with its memory limit and deadline, and the guest's
-//! task, which runs the component's handler to the end of its response
-//! body. The engine and the compiled component are [`engine`]'s.
+//! limit, a fresh `Store` for each request with its memory limit and
+//! deadline, and the guest's task, which runs the component's handler to
+//! the end of its response body. The engine and the compiled component are [`engine`]'s.
 
 use std::path::Path;
 use std::sync::Arc;
