@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Benchmarks the runner against `wasmtime serve` on the same component, in
-# one run, and prints a table: requests per second for small n (wrk, 2
-# threads, 32 connections, 10 s), latency of one request for a few n and
-# two summaries, start-up to the first 200 with the .wasm and with the
-# precompiled .cwasm, and the runner's RSS idle and under load. Loopback only.
+# Benchmarks the hosts of the same component in one run on loopback, and
+# prints one table. Hosts: the runner as the container ships it (the
+# precompiled .cwasm) with its cache on and off, `wasmtime serve` on the
+# .wasm, and the native reference server (bench/native-server: the
+# component's own code in process, no sandbox, no cache). Rows: requests per
+# second for n = 50 (every request the same n) and for n random in 0..=1000
+# (wrk, 2 threads, 32 connections, 8 s; the best of two rounds, the hosts
+# interleaved); 32 concurrent clients on one
+# uncached 300000! (wall time, and the server's CPU seconds); the median of 5
+# requests (interleaved across the hosts) for 100000! and 300000!, each a
+# miss, and for 100000! repeated;
+# two summaries; start-up to the first 200; the runner's resident memory.
+# A second table splits a miss's time: the runner from the shipped .cwasm
+# and from the .wasm compiled for this CPU, against `wasmtime serve` without
+# and with a deadline (`-W timeout`, which compiles in the same epoch
+# checks).
 #   usage: bench/runner.sh            (installs wrk and wasmtime-cli if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +26,18 @@ work=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+target=${CARGO_TARGET_DIR:-target}
 scripts/build-release.sh "$work/app" >/dev/null 2>&1
+cargo build --release --locked -p factorial-native-server >/dev/null 2>&1
 runner="$work/app/factorial-runner"
-wasm="${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/factorial.wasm"
+native="$target/release/factorial-native-server"
+wasm="$target/wasm32-wasip2/release/factorial.wasm"
+
+# The hosts' ports, in the table's column order, and their admin ports.
+cached=5104 uncached=5106 serve=5105 reference=5107
+hosts=("$cached" "$uncached" "$serve" "$reference")
+# Two more, for a miss's time alone.
+host_cpu=5108 serve_deadline=5109
 
 # Milliseconds from starting COMMAND... to the first 200 on PORT.
 time_to_first_200() {
@@ -30,44 +50,149 @@ time_to_first_200() {
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-rps() { wrk -t2 -c32 -d10s "http://127.0.0.1:$1/api/v1/factorial?number=50" | awk '/Requests\/sec/ {print $2}'; }
-rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
-# Milliseconds for one GET of PATH_AND_QUERY on PORT.
-one_request_ms() {
-    curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$1$2" \
-        | awk '{printf "%.1f", $1 * 1000}'
-}
-
 start_wasm=$(time_to_first_200 5101 "$runner" --listen 127.0.0.1:5101 --admin-listen 127.0.0.1:0 --component "$wasm")
 start_cwasm=$(time_to_first_200 5102 "$runner" --listen 127.0.0.1:5102 --admin-listen 127.0.0.1:0)
 start_serve=$(time_to_first_200 5103 wasmtime serve -Scli --addr 127.0.0.1:5103 "$wasm")
 
-"$runner" --listen 127.0.0.1:5104 --admin-listen 127.0.0.1:0 >/dev/null &
-runner_pid=$!; pids+=("$runner_pid")
-wasmtime serve -Scli --addr 127.0.0.1:5105 "$wasm" >/dev/null 2>&1 &
-pids+=("$!")
-until curl -sf -o /dev/null http://127.0.0.1:5104/healthz && curl -sf -o /dev/null http://127.0.0.1:5105/healthz; do sleep 0.05; done
-
-rss_idle=$(rss_mib "$runner_pid")
-(sleep 5; rss_mib "$runner_pid" >"$work/rss-loaded") &
-runner_rps=$(rps 5104)
-rss_loaded=$(cat "$work/rss-loaded")
-serve_rps=$(rps 5105)
-
-printf '\n%-44s %12s %12s\n' "measure" "runner" "wasmtime serve"
-printf '%-44s %12s %12s\n' "requests/s, n=50, wrk -t2 -c32 -d10s" "$runner_rps" "$serve_rps"
-for n in 5 10000 100000; do
-    path="/api/v1/factorial?number=$n"
-    printf '%-44s %12s %12s\n' "one request, n=$n (ms)" "$(one_request_ms 5104 "$path")" "$(one_request_ms 5105 "$path")"
+"$runner" --listen "127.0.0.1:$cached" --admin-listen 127.0.0.1:5114 >/dev/null &
+cached_pid=$!
+"$runner" --listen "127.0.0.1:$uncached" --admin-listen 127.0.0.1:5116 --cache-bytes 0 >/dev/null &
+uncached_pid=$!
+wasmtime serve -Scli --addr "127.0.0.1:$serve" "$wasm" >/dev/null 2>&1 &
+serve_pid=$!
+"$native" "127.0.0.1:$reference" &
+reference_pid=$!
+server_pids=("$cached_pid" "$uncached_pid" "$serve_pid" "$reference_pid")
+pids+=("${server_pids[@]}")
+for port in "${hosts[@]}"; do
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
 done
-summary_row() {
-    local path="/api/v1/factorial/summary?$2"
-    printf '%-44s %12s %12s\n' "summary, $1 (ms)" "$(one_request_ms 5104 "$path")" "$(one_request_ms 5105 "$path")"
+
+row() { printf '%-46s %11s %11s %11s %11s\n' "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+# The CPU seconds process PID has used (user and system).
+cpu_seconds() {
+    awk -v tick="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / tick}' "/proc/$1/stat"
 }
-summary_row "n=10^18, K=30" "number=1000000000000000000"
-summary_row "n=2^64-1, K=1000" "number=18446744073709551615&leading=1000"
-printf '%-44s %12s %12s\n' "start to first 200, .wasm (ms)" "$start_wasm" "$start_serve"
-printf '%-44s %12s %12s\n' "start to first 200, precompiled .cwasm (ms)" "$start_cwasm" "-"
-printf '%-44s %12s %12s\n' "RSS idle / under load (MiB)" "$rss_idle / $rss_loaded" "-"
-printf '\nratio runner / wasmtime serve: %s   load average: %s\n' \
-    "$(awk -v a="$runner_rps" -v b="$serve_rps" 'BEGIN {printf "%.2f", a / b}')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+# Requests per second on PORT: wrk -t2 -c32 -d8s, with wrk's ARGS...
+rps() {
+    local port=$1; shift
+    wrk -t2 -c32 -d8s "$@" "http://127.0.0.1:$port/api/v1/factorial?number=50" \
+        | awk '/Requests\/sec/ {printf "%.0f", $2}'
+}
+# The best of two rounds of `rps PORT ARGS...` on each of PORTS (a
+# space-separated list), the rounds interleaved so that a change in the
+# machine's load falls on every host alike.
+best_rps() {
+    local ports=$1; shift
+    local port
+    for _ in 1 2; do
+        for port in $ports; do echo "$port $(rps "$port" "$@")"; done
+    done >"$work/rates"
+    for port in $ports; do
+        awk -v port="$port" '$1 == port && $2 > best {best = $2} END {print best}' "$work/rates"
+    done
+}
+# The medians of 5 times, in ms, of GET PATH_AND_QUERY on each of PORTS,
+# the requests interleaved across them; with `variants`, each request has
+# another Accept value (text/plain each time), so that each is a miss of a
+# cache.
+medians_ms() {
+    local path=$1 variants=$2 i port; shift 2
+    for i in 1 2 3 4 5; do
+        local accept="text/plain"
+        [ -n "$variants" ] && accept="text/plain;q=0.9$i"
+        for port in "$@"; do
+            echo "$port $(curl -s -o /dev/null -H "Accept: $accept" -w '%{time_total}' "http://127.0.0.1:$port$path")"
+        done
+    done >"$work/times"
+    for port in "$@"; do
+        awk -v port="$port" '$1 == port {print $2}' "$work/times" | sort -n \
+            | awk 'NR == 3 {printf "%.1f\n", $1 * 1000}'
+    done
+}
+# Wall seconds and the server's CPU seconds for 32 clients at once asking
+# PORT (served by PID) for 300000!.
+concurrent() {
+    local port=$1 pid=$2 requests=()
+    for _ in $(seq 32); do
+        requests+=(-o /dev/null "http://127.0.0.1:$port/api/v1/factorial?number=300000")
+    done
+    local cpu_before; cpu_before=$(cpu_seconds "$pid")
+    local start; start=$(date +%s%N)
+    curl -s --parallel --parallel-immediate --parallel-max 32 -H "Accept: text/plain" "${requests[@]}" 2>/dev/null
+    local wall; wall=$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN {printf "%.2f", ns / 1e9}')
+    echo "$wall / $(awk -v a="$(cpu_seconds "$pid")" -v b="$cpu_before" 'BEGIN {printf "%.2f", a - b}')"
+}
+
+cache_counter() {
+    curl -s http://127.0.0.1:5114/metrics | awk -v name="factorial_cache_$1_total" '$1 == name {print $2}'
+}
+# First, while nothing is stored: 32 clients on one 300000!.
+misses_before=$(cache_counter misses)
+concurrency=()
+for i in "${!hosts[@]}"; do
+    concurrency+=("$(concurrent "${hosts[$i]}" "${server_pids[$i]}")")
+done
+single_flight="$(( $(cache_counter misses) - misses_before )) miss, $(cache_counter coalesced) coalesced"
+
+rss_idle=$(rss_mib "$cached_pid")
+(sleep 4; rss_mib "$cached_pid" >"$work/rss-loaded") &
+mapfile -t hot < <(best_rps "${hosts[*]}")
+rss_loaded=$(cat "$work/rss-loaded")
+cat >"$work/random.lua" <<'EOF'
+request = function()
+    return wrk.format("GET", "/api/v1/factorial?number=" .. math.random(0, 1000))
+end
+EOF
+mapfile -t random < <(best_rps "$uncached $serve $reference" -s "$work/random.lua")
+random=("-" "${random[@]}")
+
+printf '\n'
+row "measure" "runner" "runner" "wasmtime" "native"
+row "" "cache on" "cache off" "serve" "reference"
+row "requests/s, n=50 (best of 2 rounds)" "${hot[@]}"
+row "requests/s, n random in 0..=1000 (best of 2)" "${random[@]}"
+row "32 clients on one 300000!: wall / CPU (s)" "${concurrency[@]}"
+mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants "${hosts[@]}")
+row "100000!, miss (ms, median of 5)" "${miss_100000[@]}"
+mapfile -t miss_300000 < <(medians_ms "/api/v1/factorial?number=300000" variants "${hosts[@]}")
+row "300000!, miss (ms, median of 5)" "${miss_300000[@]}"
+mapfile -t times < <(medians_ms "/api/v1/factorial?number=100000" "" "${hosts[@]}")
+row "100000!, repeated (ms, median of 5)" "${times[@]}"
+for summary in "n=10^18, K=30:number=1000000000000000000" \
+    "n=2^64-1, K=1000:number=18446744073709551615&leading=1000"; do
+    mapfile -t times < <(medians_ms "/api/v1/factorial/summary?${summary#*:}" "" "${hosts[@]}")
+    row "summary, ${summary%%:*} (ms, median of 5)" "${times[@]}"
+done
+row "start to first 200, .wasm (ms)" "$start_wasm" "-" "$start_serve" "-"
+row "start to first 200, precompiled .cwasm (ms)" "$start_cwasm" "-" "-" "-"
+row "RSS idle / under load (MiB)" "$rss_idle / $rss_loaded" "-" "-" "-"
+
+# Where a miss's time goes: the shipped artifact against the .wasm compiled
+# at start for this CPU, and the epoch checks behind the runner's deadline,
+# which `wasmtime serve` compiles in only when given a timeout.
+"$runner" --listen "127.0.0.1:$host_cpu" --admin-listen 127.0.0.1:0 --cache-bytes 0 --component "$wasm" >/dev/null &
+pids+=("$!")
+wasmtime serve -Scli -W timeout=30s --addr "127.0.0.1:$serve_deadline" "$wasm" >/dev/null 2>&1 &
+pids+=("$!")
+for port in "$host_cpu" "$serve_deadline"; do
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+done
+printf '\n'
+row "miss (ms, median of 5)" "runner" "runner" "wasmtime" "wasmtime"
+row "" ".cwasm" ".wasm" "serve" "serve -W"
+row "" "(shipped)" "(this CPU)" "" "timeout=30s"
+for n in 100000 300000; do
+    mapfile -t times < <(medians_ms "/api/v1/factorial?number=$n" variants \
+        "$uncached" "$host_cpu" "$serve" "$serve_deadline")
+    row "$n!" "${times[@]}"
+done
+
+printf '\nrunner, cache on, 32 clients on one 300000!: %s\n' "$single_flight"
+printf 'n=50: runner (cache on) / native %s; n random: runner (cache off) / wasmtime serve %s\n' \
+    "$(ratio "${hot[0]}" "${hot[3]}")" "$(ratio "${random[1]}" "${random[2]}")"
+printf 'miss, runner (cache on) / wasmtime serve: 100000! %s, 300000! %s\n' \
+    "$(ratio "${miss_100000[0]}" "${miss_100000[2]}")" "$(ratio "${miss_300000[0]}" "${miss_300000[2]}")"
+printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

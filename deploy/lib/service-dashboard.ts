@@ -27,7 +27,8 @@ export interface ServiceDashboardProps {
 /**
  * One CloudWatch dashboard for the service: requests and responses at the
  * load balancer, response times, task health, CPU and memory; the runner's
- * own answers, refusals, limits, in-flight requests and durations; the web
+ * own answers, refusals, limits, in-flight requests, durations and response
+ * cache; the web
  * ACL's verdicts; and the alarms' states.
  * Named after the stack and region, as dashboards are global to the account.
  */
@@ -113,6 +114,15 @@ export class ServiceDashboard extends Construct {
         { min: 0, showUnits: false },
       ),
       graph('Runner: requests in flight, busiest task', [busiestTask('RequestsInFlight', 'In flight')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Runner: response cache per minute', [
+        runnerSum('CacheHits', 'Hits'),
+        runnerSum('CacheCoalesced', 'Waited for one computation'),
+        runnerSum('CacheMisses', 'Misses'),
+        runnerSum('CacheEvictions', 'Evictions'),
+      ]),
+      graph('Runner: response cache size, fullest task', [busiestTask('CacheBytes', 'Bytes')]),
     );
     const { firewall } = props;
     if (firewall) {

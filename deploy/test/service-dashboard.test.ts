@@ -83,6 +83,11 @@ describe('dashboard', () => {
       'RequestDurationP90 Maximum',
       'RequestDurationP99 Maximum',
       'RequestsInFlight Maximum',
+      'CacheHits Sum',
+      'CacheCoalesced Sum',
+      'CacheMisses Sum',
+      'CacheEvictions Sum',
+      'CacheBytes Maximum',
     ]) {
       assert.ok(metrics.includes(`Factorial/Factorial ${expected}`), `${expected} is not graphed`);
     }

@@ -158,6 +158,13 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
     pub body_chunk_size: u64,
 
+    /// Bytes of answers the shared HTTP cache keeps in memory, least
+    /// recently used evicted first; 0 turns the cache off. The default, 64
+    /// MiB, is an eighth of a 512 MiB task: some forty of the largest
+    /// answers, or hundreds of thousands of small ones.
+    #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB as u64)]
+    pub cache_bytes: u64,
+
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
     /// before the runner exits anyway. Under ECS's 30 s stop timeout.
     #[arg(long, env = "FACTORIAL_SHUTDOWN_GRACE", default_value = "25s", value_parser = parse_duration)]
@@ -357,6 +364,14 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_is_on_unless_turned_off() {
+        let on = Cli::try_parse_from(["factorial-runner"]).unwrap();
+        assert_eq!(on.serve.limits.cache_bytes, 64 * BYTES_PER_MIB as u64);
+        let off = Cli::try_parse_from(["factorial-runner", "--cache-bytes", "0"]).unwrap();
+        assert_eq!(off.serve.limits.cache_bytes, 0);
+    }
+
+    #[test]
     fn listens_on_loopback_unless_told_otherwise() {
         let address: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
         assert!(address.ip().is_loopback(), "{address}");
@@ -380,6 +395,7 @@ mod tests {
             &["--emf-namespace", ""],
             &["--emf-namespace", "AWS/ECS"],
             &["--emf-namespace", "tab\there"],
+            &["--cache-bytes", "64MiB"],
         ] {
             let mut argv = vec!["factorial-runner"];
             argv.extend_from_slice(args);

@@ -8,7 +8,9 @@
 //! - [`engine`]: what is set up once: the wasmtime `Engine` (pooling,
 //!   epochs), the component compiled (or precompiled ahead of time), linked
 //!   and pre-instantiated.
-//! - [`service`]: the request path: admission under the in-flight limit, a
+//! - [`cache`]: the shared HTTP cache in front of the component, with
+//!   single flight for concurrent misses.
+//! - [`service`]: the request path: the cache, then admission under the in-flight limit, a
 //!   fresh `Store` and instance per request, the guest's task and deadline.
 //! - [`epoch`]: the clock behind request deadlines.
 //! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
@@ -23,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod cache;
 pub mod config;
 pub mod emf;
 pub mod engine;

@@ -14,6 +14,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Metric, Registry};
 
+use crate::cache::CacheStatus;
 use crate::error::RequestError;
 
 /// The media type of what [`Metrics::render`] writes.
@@ -46,6 +47,11 @@ pub struct Metrics {
     deadline_exceeded: Counter,
     memory_limit_exceeded: Counter,
     saturated: Counter,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    cache_coalesced: Counter,
+    cache_evictions: Counter,
+    cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -96,6 +102,36 @@ impl Default for Metrics {
                 "Requests refused because too many were in flight",
                 Counter::default(),
             ),
+            cache_hits: registered(
+                add,
+                "cache_hits",
+                "Requests answered from the cache at once",
+                Counter::default(),
+            ),
+            cache_misses: registered(
+                add,
+                "cache_misses",
+                "Requests the cache looked up and the component answered",
+                Counter::default(),
+            ),
+            cache_coalesced: registered(
+                add,
+                "cache_coalesced",
+                "Requests answered from the cache after waiting for another's computation",
+                Counter::default(),
+            ),
+            cache_evictions: registered(
+                add,
+                "cache_evictions",
+                "Answers evicted from the cache to stay within its bound",
+                Counter::default(),
+            ),
+            cache_bytes: registered(
+                add,
+                "cache_bytes",
+                "Bytes the cache holds, answers and their bookkeeping",
+                Gauge::default(),
+            ),
             registry,
         }
     }
@@ -139,6 +175,28 @@ impl Metrics {
             RequestError::Guest(_) => &self.guest_traps,
         };
         counter.inc();
+    }
+
+    /// Counts what the cache did for a request it looked up.
+    pub fn cache_answered(&self, status: CacheStatus) {
+        let counter = match status {
+            CacheStatus::Hit => &self.cache_hits,
+            CacheStatus::Coalesced => &self.cache_coalesced,
+            CacheStatus::Miss => &self.cache_misses,
+            CacheStatus::Bypass | CacheStatus::Off => return,
+        };
+        counter.inc();
+    }
+
+    /// Counts `answers` evicted from the cache.
+    pub fn cache_evicted(&self, answers: u64) {
+        self.cache_evictions.inc_by(answers);
+    }
+
+    /// Sets the bytes the cache holds.
+    pub fn cache_bytes(&self, bytes: u64) {
+        self.cache_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     /// The metrics in the Prometheus text format, of type [`CONTENT_TYPE`].

@@ -23,6 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::cache::CacheStatus;
 use crate::config::Limits;
 use crate::error::RequestError;
 use crate::metrics::Metrics;
@@ -120,14 +121,14 @@ async fn answer(
         request_id: request_id(&request),
         status: 0,
         bytes: 0,
+        cache: CacheStatus::Off,
         metrics: metrics.clone(),
         activity,
     };
     let in_flight = metrics.in_flight();
-    let response = match service.handle(request).await {
-        Ok(response) => response,
-        Err(error) => failure(&error),
-    };
+    let (response, cache) = service.answer(request).await;
+    let response = response.unwrap_or_else(|error| failure(&error));
+    access.cache = cache;
     drop(in_flight);
     let (parts, body) = response.into_parts();
     access.status = parts.status.as_u16();
@@ -192,6 +193,7 @@ struct AccessLog {
     request_id: String,
     status: u16,
     bytes: u64,
+    cache: CacheStatus,
     metrics: Arc<Metrics>,
     activity: Arc<Activity>,
 }
@@ -206,6 +208,7 @@ impl Drop for AccessLog {
             path = %self.path,
             status = self.status,
             bytes = self.bytes,
+            cache = self.cache.as_str(),
             duration_ms = duration.as_secs_f64() * 1e3,
             request_id = %self.request_id,
             "request"

@@ -1,7 +1,7 @@
-//! The request path: admission under the in-flight limit, a fresh `Store`
-//! for each request with its memory limit and deadline, and the guest's
-//! task, which runs the component's handler to the end of its response
-//! body. The engine and the compiled component are [`engine`]'s.
+//! The request path: the shared cache, then admission under the in-flight
+//! limit, a fresh `Store` for each request with its memory limit and
+//! deadline, and the guest's task, which runs the component's handler to
+//! the end of its response body. The engine and the compiled component are [`engine`]'s.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 use wasmtime::component::Resource;
 use wasmtime::{Store, Trap};
 use wasmtime_wasi_http::WasiHttpView;
@@ -18,6 +19,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
+use crate::cache::{Cache, CacheStatus, Lookup};
 use crate::config::Limits;
 use crate::engine::{self, LoadedComponent};
 use crate::epoch;
@@ -36,7 +38,15 @@ pub struct Service {
     /// Instances alive, as many as the pool has room for.
     instances: Arc<Semaphore>,
     max_concurrent: u32,
+    /// None when turned off (`--cache-bytes 0`).
+    cache: Option<Arc<Cache>>,
     metrics: Arc<Metrics>,
+}
+
+/// The component's answer, and the task of the guest that sends its body.
+struct Computed {
+    response: hyper::Response<HyperOutgoingBody>,
+    guest: JoinHandle<Result<(), RequestError>>,
 }
 
 /// The slots one admitted request holds: its place among the requests in
@@ -64,8 +74,39 @@ impl Service {
             requests: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
             instances: Arc::new(Semaphore::new(engine::instance_slots(limits) as usize)),
             max_concurrent: limits.max_concurrent,
+            cache: (limits.cache_bytes > 0)
+                .then(|| Arc::new(Cache::new(limits.cache_bytes, metrics.clone()))),
             metrics,
         })
+    }
+
+    /// Answers one request from the cache when it can, else with the
+    /// component (see [`Service::handle`]), storing the answer when its
+    /// headers allow; and says which it was.
+    pub async fn answer<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> (
+        Result<hyper::Response<HyperOutgoingBody>, RequestError>,
+        CacheStatus,
+    )
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let Some(cache) = &self.cache else {
+            return (self.handle(request).await, CacheStatus::Off);
+        };
+        match cache.lookup(&request, self.deadline).await {
+            Lookup::Hit(response, status) => (Ok(response), status),
+            Lookup::Miss(recorder, status) => {
+                let computed = self.compute(request).await;
+                let recorded = computed.map(|Computed { response, guest }| {
+                    recorder.record(response, async move { matches!(guest.await, Ok(Ok(()))) })
+                });
+                (recorded, status)
+            }
+        }
     }
 
     /// Answers one request with a new instance of the component, or refuses
@@ -78,6 +119,18 @@ impl Service {
         &self,
         request: hyper::Request<B>,
     ) -> Result<hyper::Response<HyperOutgoingBody>, RequestError>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        self.compute(request)
+            .await
+            .map(|computed| computed.response)
+    }
+
+    /// [`Service::handle`], with the guest's task, which says whether the
+    /// guest finished its work: a body that ends is not proof of that.
+    async fn compute<B>(&self, request: hyper::Request<B>) -> Result<Computed, RequestError>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -111,13 +164,16 @@ impl Service {
         match receiver.await {
             // The body holds the request's slot: hyper drops the body once
             // the answer is sent, or the client has gone.
-            Ok(Ok(response)) => Ok(response.map(move |body| {
-                body.map_frame(move |frame| {
-                    let _slot = &request_slot;
-                    frame
-                })
-                .boxed_unsync()
-            })),
+            Ok(Ok(response)) => Ok(Computed {
+                response: response.map(move |body| {
+                    body.map_frame(move |frame| {
+                        let _slot = &request_slot;
+                        frame
+                    })
+                    .boxed_unsync()
+                }),
+                guest,
+            }),
             Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
                 "the component answered with an error: {code:?}"
             ))),

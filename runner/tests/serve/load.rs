@@ -37,11 +37,13 @@ const LIGHT_MAX: u64 = 10_000;
 /// heap, its threads' stacks, and the allocator's slack.
 const RESIDENT_ALLOWANCE_KIB: u64 = 16 * 1024;
 
-/// Starts the runner with the in-flight limit and `args`.
+/// Starts the runner with the in-flight limit and `args`, and the cache
+/// off: these tests load the component's computations, which the cache
+/// would turn into memory copies.
 fn start(args: &[&str]) -> Runner {
     let limit = LIMIT.to_string();
     let mut args = args.to_vec();
-    args.extend(["--max-concurrent", &limit]);
+    args.extend(["--max-concurrent", &limit, "--cache-bytes", "0"]);
     Runner::start(&args)
 }
 

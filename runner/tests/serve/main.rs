@@ -4,6 +4,8 @@
 /// Starting the runner and talking HTTP/1.1 to it.
 mod support;
 
+/// The shared cache: what it stores, serves, evicts, and computes once.
+mod cache;
 /// The contract over real HTTP beyond the corpus's rows: headers across
 /// answers, the maximum, a large body.
 mod contract;

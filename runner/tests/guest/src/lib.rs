@@ -7,7 +7,13 @@
 //! - `/spin`: computes forever (until the epoch deadline stops it).
 //! - `/grow`: allocates until memory runs out.
 //! - `/trap`: traps at once.
+//! - `/trap-in-body`: sends its head and part of its body, then traps.
 //! - anything else: 200 `ok`.
+//!
+//! On every path, query parameters choose response headers, for the cache's
+//! tests: `cc` (`Cache-Control`), `vary`, `etag`, `cookie` (`Set-Cookie`),
+//! each percent-decoded; `kib=N` makes the body N KiB, and `stamp` makes it
+//! the monotonic clock's reading, different on each computation.
 
 #[cfg(target_arch = "wasm32")]
 mod guest {
@@ -29,7 +35,8 @@ mod guest {
             match path {
                 "/sleep" => {
                     let ms: u64 = query
-                        .strip_prefix("ms=")
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("ms="))
                         .and_then(|ms| ms.parse().ok())
                         .unwrap_or(0);
                     monotonic_clock::subscribe_duration(ms * 1_000_000).block();
@@ -55,14 +62,62 @@ mod guest {
                 "/trap" => core::arch::wasm32::unreachable(),
                 _ => {}
             }
-            let response = OutgoingResponse::new(Fields::new());
+            let headers = Fields::new();
+            let mut content = b"ok".to_vec();
+            for pair in query.split('&') {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let value = percent_decoded(value);
+                match name {
+                    "cc" => headers.append("cache-control", &value).unwrap(),
+                    "vary" => headers.append("vary", &value).unwrap(),
+                    "etag" => headers.append("etag", &value).unwrap(),
+                    "cookie" => headers.append("set-cookie", &value).unwrap(),
+                    "kib" => content = vec![b'x'; value_number(&value) * 1024],
+                    "stamp" => content = monotonic_clock::now().to_string().into_bytes(),
+                    _ => {}
+                }
+            }
+            let response = OutgoingResponse::new(headers);
             let body = response.body().unwrap();
             ResponseOutparam::set(response_out, Ok(response));
             let mut stream = body.write().unwrap();
-            stream.write_all(b"ok").unwrap();
+            stream.write_all(&content).unwrap();
             stream.flush().unwrap();
+            if path == "/trap-in-body" {
+                core::arch::wasm32::unreachable();
+            }
             drop(stream);
             OutgoingBody::finish(body, None).unwrap();
         }
+    }
+
+    fn value_number(value: &[u8]) -> usize {
+        std::str::from_utf8(value)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// `value` with each `%XX` replaced by the byte it stands for.
+    fn percent_decoded(value: &str) -> Vec<u8> {
+        let bytes = value.as_bytes();
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut index = 0;
+        while index < bytes.len() {
+            let hex = bytes
+                .get(index + 1..index + 3)
+                .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+            match (bytes[index], hex) {
+                (b'%', Some(byte)) => {
+                    decoded.push(byte);
+                    index += 3;
+                }
+                (byte, _) => {
+                    decoded.push(byte);
+                    index += 1;
+                }
+            }
+        }
+        decoded
     }
 }
