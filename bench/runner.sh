@@ -15,8 +15,8 @@ work=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-scripts/build-release.sh "$work/app" >/dev/null 2>&1
-runner="$work/app/factorial-runner"
+scripts/build-release.sh "$work/image" >/dev/null 2>&1
+runner="$work/image/app/factorial-runner"
 wasm="${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/factorial.wasm"
 
 # Milliseconds from starting COMMAND... to the first 200 on PORT.

@@ -37,7 +37,8 @@ build() {
     local context=() arch
     [ -n "$dir" ] && context=(--build-context "build=$(realpath "$dir")" --pull=never)
     for arch in "${platforms[@]}"; do
-        podman build --quiet --platform "linux/$arch" "${context[@]}" --tag "$image-$arch" .
+        # Docker's format, not OCI's, whose image configuration has no HEALTHCHECK.
+        podman build --quiet --format docker --platform "linux/$arch" "${context[@]}" --tag "$image-$arch" .
     done
     podman manifest rm "$image" >/dev/null 2>&1 || true
     podman manifest create "$image" >/dev/null
@@ -58,7 +59,7 @@ push() {
     shift 2
     local digest
     digest=$(mktemp)
-    podman manifest push --quiet --all --digestfile "$digest" "$@" "$image" "docker://$reference"
+    podman manifest push --quiet --all --format v2s2 --digestfile "$digest" "$@" "$image" "docker://$reference"
     cat "$digest"
     echo
     rm -f "$digest"
@@ -335,12 +336,8 @@ podman stop --time 35 arm64 >/dev/null
 [ "$(podman inspect arm64 --format '{{.State.ExitCode}}')" = 0 ]
 
 echo "==> the component pushed with wkg, pulled back, and served by wasmtime serve"
-wkg_config=$root/wkg.toml
-cat >"$wkg_config" <<EOF
-[registry."$registry".oci]
-protocol = "http"
-EOF
-export WKG_CONFIG_FILE=$wkg_config
+# The registry speaks plain HTTP, on loopback only.
+export WKG_OCI_INSECURE=$registry
 push_component "$registry/factorial/component:0.0.0-test" "$component" 0.0.0-test \
     https://example.invalid/factorial
 mkdir "$root/pulled"
