@@ -178,10 +178,10 @@ with open(sys.argv[2], "wb") as file:
 EOF
 }
 
-# `wait_for_200 URL SINCE` waits, for at most 60 s, for URL to answer 200,
-# then prints the seconds since SINCE (a `date +%s.%N`).
+# `wait_for_200 URL` waits, for at most 60 s, for URL to answer 200, then
+# prints the time it did, in seconds since the epoch.
 wait_for_200() {
-    python3 - "$@" <<'EOF'
+    python3 - "$1" <<'EOF'
 import sys, time, urllib.request
 deadline = time.time() + 60
 while True:
@@ -193,8 +193,18 @@ while True:
         if time.time() > deadline:
             sys.exit(f"no 200 from {sys.argv[1]} within 60 s")
         time.sleep(0.01)
-print(f"{time.time() - float(sys.argv[2]):.3f}")
+print(f"{time.time():.3f}")
 EOF
+}
+
+# `first_200 CONTAINER RUN FIRST` prints the seconds from RUN (before
+# `podman run`) and from the container's start to FIRST, its first 200.
+first_200() {
+    local started
+    started=$(podman inspect "$1" --format '{{.State.StartedAt.UnixNano}}')
+    python3 -c 'import sys; name, run, started, first = sys.argv[1:]
+print(f"{name}: podman run to the first 200 {float(first) - float(run):.3f} s,",
+      f"the container start to it {float(first) - int(started) / 1e9:.3f} s")' "$1" "$2" "$started" "$3"
 }
 
 # `expect_body URL FILE` fails unless URL answers 200 with the body in FILE,
@@ -237,8 +247,8 @@ image=localhost/factorial:test
 build "$image" "$root/context"
 for arch in "${platforms[@]}"; do
     podman image inspect "$image-$arch" --format \
-        "linux/$arch: {{.Size}} bytes, {{len .RootFS.Layers}} layer(s), user {{.Config.User}}" \
-        | numfmt --field 2 --to iec --suffix B
+        "linux/$arch: {{.Size}} uncompressed, {{len .RootFS.Layers}} layer(s), user {{.Config.User}}" \
+        | numfmt --field 2 --to iec-i --suffix B
 done
 config=$(podman image inspect "$image-amd64" --format '{{.Config.User}} {{.Config.Entrypoint}} {{.Config.Healthcheck.Test}}')
 [ "$config" = "65532:65532 [/app/factorial-runner] [CMD /app/factorial-runner healthcheck]" ] \
@@ -259,7 +269,7 @@ http:
 EOF
 docker-registry serve "$root/registry.yml" >"$root/registry.log" 2>&1 &
 registry_pid=$!
-wait_for_200 "http://$registry/v2/" "$(date +%s.%N)" >/dev/null
+wait_for_200 "http://$registry/v2/" >/dev/null
 
 echo "==> the image pushed, removed here, and pulled back by digest"
 digest=$(push "$image" "$registry/factorial:test" --tls-verify=false)
@@ -274,7 +284,12 @@ request = urllib.request.Request(sys.argv[1], headers={"Accept": ", ".join([
 index = json.load(urllib.request.urlopen(request, timeout=10))
 found = sorted(f'{m["platform"]["os"]}/{m["platform"]["architecture"]}' for m in index["manifests"])
 assert found == ["linux/amd64", "linux/arm64"], found
-print("the index holds", ", ".join(found))
+for entry in index["manifests"]:
+    request = urllib.request.Request(sys.argv[1].rsplit("/", 1)[0] + "/" + entry["digest"],
+                                     headers={"Accept": entry["mediaType"]})
+    layers = json.load(urllib.request.urlopen(request, timeout=10))["layers"]
+    print(f'linux/{entry["platform"]["architecture"]} in the registry:',
+          f'{sum(layer["size"] for layer in layers) / 2**20:.1f} MiB compressed, {len(layers)} layer(s)')
 EOF
 for arch in "${platforms[@]}"; do
     podman pull --quiet --tls-verify=false --arch "$arch" "$registry/factorial@$digest" >"$root/$arch.id"
@@ -287,7 +302,7 @@ start=$(date +%s.%N)
 run_container fargate "${fargate[@]}" --cpus 0.5 --memory 1024m --stop-timeout 35 \
     --publish "127.0.0.1:$port:5000" \
     "$(cat "$root/amd64.id")"
-echo "podman run to the first 200: $(wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5" "$start") s"
+first_200 fargate "$start" "$(wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5")"
 podman healthcheck run fargate
 echo "HEALTHCHECK: healthy"
 served=$(podman logs fargate | python3 -c 'import json, sys; print(next(json.loads(l)["component"] for l in sys.stdin if "listening" in l))')
@@ -336,7 +351,7 @@ for artifact in best baseline; do
     port=$(free_port)
     run_container "$artifact" "${fargate[@]}" "${env[@]}" --publish "127.0.0.1:$port:5000" \
         "$(cat "$root/amd64.id")"
-    wait_for_200 "http://127.0.0.1:$port/healthz" "$(date +%s.%N)" >/dev/null
+    wait_for_200 "http://127.0.0.1:$port/healthz" >/dev/null
     echo "$artifact ($(podman logs "$artifact" | grep -o '"component":"[^"]*"' | cut -d'"' -f4)):" \
         "$(best_of_5 "http://127.0.0.1:$port/api/v1/factorial?number=100000") s, best of 5"
     podman rm --force --time 0 "$artifact" >/dev/null 2>&1
@@ -346,10 +361,11 @@ echo "==> the arm64 image under qemu-user-static"
 # No binfmt_misc here: qemu, a static binary, is the entrypoint, and runs the
 # image's runner with the image's own C library.
 port=$(free_port)
+start=$(date +%s.%N)
 run_container arm64 "${fargate[@]}" --publish "127.0.0.1:$port:5000" \
     --volume "$(command -v qemu-aarch64-static):/qemu:ro" --entrypoint /qemu \
     "$(cat "$root/arm64.id")" /app/factorial-runner
-echo "podman run to the first 200: $(wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5" "$(date +%s.%N)") s"
+first_200 arm64 "$start" "$(wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5")"
 architecture=$(podman image inspect "$(cat "$root/arm64.id")" --format '{{.Os}}/{{.Architecture}}')
 [ "$architecture" = linux/arm64 ] || { echo "the arm64 image is $architecture"; exit 1; }
 echo "number=5: $(expect_body "http://127.0.0.1:$port/api/v1/factorial?number=5" "$root/5.json")"
@@ -369,7 +385,7 @@ echo "the pulled component is the built one, byte for byte"
 port=$(free_port)
 wasmtime serve -Scli --addr "127.0.0.1:$port" "$root/pulled/factorial.wasm" >"$root/wasmtime.log" 2>&1 &
 wasmtime_pid=$!
-wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5" "$(date +%s.%N)" >/dev/null
+wait_for_200 "http://127.0.0.1:$port/api/v1/factorial?number=5" >/dev/null
 contract "127.0.0.1:$port"
 
 echo "image test: passed"
