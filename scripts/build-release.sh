@@ -62,23 +62,35 @@ if [ "$arch" = amd64 ]; then
         --output "$out/app/factorial.x86-64-v4.cwasm"
 fi
 
-# The C library the runner links, from the packages of the build machine's
-# Debian release, and their records where scanners such as Trivy read them.
+# The C library the runner links, from the current packages of the build
+# machine's distribution for the architecture, and their records where
+# scanners such as Trivy read them. Where the distribution's archive lacks
+# the other architecture (Ubuntu's is on another host), the cross-compiler's
+# copy of the same library serves, without records.
 debs=$(mktemp -d)
 trap 'rm -rf "$debs"' EXIT
-download() { (cd "$debs" && "${apt[@]}" download -qq "libc6:$arch" "libgcc-s1:$arch"); }
-download 2>/dev/null || { "${apt[@]}" update -qq && download; }
-for deb in "$debs"/*.deb; do
-    dpkg-deb -x "$deb" "$debs/root"
-    dpkg-deb -f "$deb" >"$out/var/lib/dpkg/status.d/$(dpkg-deb -f "$deb" Package)"
-done
+download() { (cd "$debs" && "${apt[@]}" download -qq "libc6:$arch" "libgcc-s1:$arch") 2>/dev/null; }
+if download || { as_root "${apt[@]}" update -qq 2>/dev/null && download; }; then
+    for deb in "$debs"/*.deb; do
+        dpkg-deb -x "$deb" "$debs/root"
+        dpkg-deb -f "$deb" >"$out/var/lib/dpkg/status.d/$(dpkg-deb -f "$deb" Package)"
+    done
+    libraries=$debs/root
+else
+    echo "no $arch packages of libc6 and libgcc-s1 to download: taking the cross-compiler's"
+    libraries=/usr/$gnu/lib
+fi
+# `copy NAME PATH` copies the library file NAME to PATH in the image.
+copy() {
+    local found
+    found=$(find "$libraries" -name "$1" | head -1)
+    [ -n "$found" ] || { echo "$1, which the runner needs, is not in $libraries" >&2; exit 1; }
+    mkdir -p "$out$(dirname "$2")"
+    cp -L "$found" "$out$2"
+}
 interpreter=$(readelf -l "$runner" | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
-mkdir -p "$out$(dirname "$interpreter")"
-cp -L "$debs/root$interpreter" "$out$interpreter"
+copy "$(basename "$interpreter")" "$interpreter"
 for library in $(readelf -d "$runner" | sed -n 's/.*Shared library: \[\(.*\)\]$/\1/p'); do
-    found=$(find "$debs/root" -name "$library" | head -1)
-    [ -n "$found" ] || { echo "$library, which the runner needs, is in neither package" >&2; exit 1; }
-    mkdir -p "$out$(dirname "${found#"$debs/root"}")"
-    cp -L "$found" "$out${found#"$debs/root"}"
+    copy "$library" "/lib/$gnu/$library"
 done
 cp -L /etc/os-release "$out/etc/os-release"

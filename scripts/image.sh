@@ -113,9 +113,9 @@ echo "==> hadolint Dockerfile"
 "$venv/bin/hadolint" --failure-threshold warning Dockerfile
 
 # Everything the test creates lives in one temporary folder: podman's image
-# store and settings, the registry's storage, the build context. Podman runs
-# containers with runc and cgroupfs, and stores images without overlayfs,
-# which work in a container as on a machine.
+# store and settings, the registry's storage, the build context. Podman
+# stores images without overlayfs and, as root, runs containers with runc
+# and cgroupfs, which work in a container as on a machine.
 root=$(mktemp -d)
 registry_pid=""
 wasmtime_pid=""
@@ -132,10 +132,11 @@ cat >"$root/containers.conf" <<EOF
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 log_driver = "k8s-file"
 [engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
+if [ "$(id -u)" = 0 ]; then
+    printf 'runtime = "runc"\ncgroup_manager = "cgroupfs"\n' >>"$root/containers.conf"
+fi
 cat >"$root/storage.conf" <<EOF
 [storage]
 driver = "vfs"

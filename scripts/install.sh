@@ -32,6 +32,11 @@ install_crate_bin() {
     install "$crate $version" cargo install --locked "$crate" --version "$version" "$@"
 }
 
+# `as_root COMMAND...` runs COMMAND as root: directly when root, else with sudo.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
 # `install_apt COMMAND:PACKAGE...` installs, with apt-get as root, each
 # Debian PACKAGE whose COMMAND is not on PATH.
 install_apt() {
@@ -40,8 +45,8 @@ install_apt() {
         command -v "${pair%%:*}" >/dev/null || packages+=("${pair#*:}")
     done
     ((${#packages[@]})) || return 0
-    install "${packages[*]}" bash -c \
-        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"' \
+    install "${packages[*]}" as_root env DEBIAN_FRONTEND=noninteractive bash -c \
+        'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"' \
         - "${packages[@]}"
 }
 
