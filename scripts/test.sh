@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh clone. Needs rustup with the
-# toolchain of rust-toolchain.toml, python3 (3.11+) and node (20+) with npm;
+# toolchain of rust-toolchain.toml, python3 (3.11+), node (20+) with npm,
+# and root or sudo on Debian or Ubuntu (the image's step uses apt-get);
 # each step installs the pinned tools it uses (scripts/install.sh), and the
 # first run takes longer for it (docs/testing.md, "First run", says how long).
 #
