@@ -119,11 +119,14 @@ echo "==> hadolint Dockerfile"
 root=$(mktemp -d)
 registry_pid=""
 wasmtime_pid=""
+# Removes every container and image of the test's own store, and no other.
 cleanup() {
-    podman rm --force --all --time 0 >/dev/null 2>&1 || true
+    if [ "${CONTAINERS_STORAGE_CONF:-}" = "$root/storage.conf" ]; then
+        podman rm --force --all --time 0 >/dev/null 2>&1 || true
+        podman rmi --all --force >/dev/null 2>&1 || true
+    fi
     [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
     [ -n "$wasmtime_pid" ] && kill "$wasmtime_pid" 2>/dev/null
-    podman rmi --all --force >/dev/null 2>&1 || true
     rm -rf "$root"
 }
 trap cleanup EXIT
