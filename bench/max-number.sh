@@ -38,13 +38,13 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-scripts/build-release.sh "$work/app" >/dev/null 2>&1
+scripts/build-release.sh "$work/image" >/dev/null 2>&1
 
 # The runner joins the cgroup before it starts: every thread it makes is
 # capped with it.
 (
     echo "$BASHPID" >"$group/cgroup.procs"
-    exec "$work/app/factorial-runner" --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:0 \
+    exec "$work/image/app/factorial-runner" --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:0 \
         --max-number "$largest" --memory-limit-mib 1024 --request-timeout 600s
 ) >/dev/null 2>&1 &
 runner_pid=$!

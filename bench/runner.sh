@@ -27,9 +27,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 target=${CARGO_TARGET_DIR:-target}
-scripts/build-release.sh "$work/app" >/dev/null 2>&1
+scripts/build-release.sh "$work/image" >/dev/null 2>&1
 cargo build --release --locked -p factorial-native-server >/dev/null 2>&1
-runner="$work/app/factorial-runner"
+runner="$work/image/app/factorial-runner"
 native="$target/release/factorial-native-server"
 wasm="$target/wasm32-wasip2/release/factorial.wasm"
 

@@ -32,6 +32,33 @@ install_crate_bin() {
     install "$crate $version" cargo install --locked "$crate" --version "$version" "$@"
 }
 
+# `as_root COMMAND...` runs COMMAND as root: directly when root, else with sudo.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# `install_apt COMMAND:PACKAGE...` installs, with apt-get as root, each
+# Debian PACKAGE whose COMMAND is not on PATH.
+install_apt() {
+    local pair packages=()
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null || packages+=("${pair#*:}")
+    done
+    ((${#packages[@]})) || return 0
+    install "${packages[*]}" as_root env DEBIAN_FRONTEND=noninteractive bash -c \
+        'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"' \
+        - "${packages[@]}"
+}
+
+# `install_wasmtime` installs wasmtime-cli with only what `wasmtime serve`
+# needs: its default features (every proposal, TLS, winch, pulley, the
+# explorer) take longer to build. `serve` does not compile without
+# `component-model-async`.
+install_wasmtime() {
+    install_crate_bin wasmtime-cli 48.0.8 wasmtime --no-default-features \
+        --features serve,run,cranelift,component-model-async,parallel-compilation,pooling-allocator
+}
+
 # `install_npm_lockfile DIR` installs DIR's npm packages exactly as its
 # package-lock.json pins them, again only when that lockfile changes.
 install_npm_lockfile() {

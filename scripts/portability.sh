@@ -16,11 +16,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 component=${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/factorial.wasm
 [ -f "$component" ] || { echo "$component is missing: build it first (scripts/test.sh does)"; exit 1; }
 
-# wasmtime-cli with only what `wasmtime serve` needs: its default features
-# (every proposal, TLS, winch, pulley, the explorer) take longer to build.
-# `serve` does not compile without `component-model-async`.
-install_crate_bin wasmtime-cli 48.0.8 wasmtime --no-default-features \
-    --features serve,run,cranelift,component-model-async,parallel-compilation,pooling-allocator
+install_wasmtime
 # jco and preview2-shim, exactly as the lockfile pins them.
 install_npm_lockfile examples/js
 

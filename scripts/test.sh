@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh clone. Needs rustup with the
-# toolchain of rust-toolchain.toml, python3 (3.11+) and node (20+) with npm;
+# toolchain of rust-toolchain.toml, python3 (3.11+), node (20+) with npm,
+# and root or sudo on Debian or Ubuntu (the image's step uses apt-get);
 # each step installs the pinned tools it uses (scripts/install.sh), and the
 # first run takes longer for it (docs/testing.md, "First run", says how long).
 #
@@ -70,8 +71,8 @@ step "portability: wasmtime serve and jco serve answer the shared corpus rows an
 step "load and faults: the release runner under load, beyond its limit, and stopped under load" \
     scripts/load-test.sh
 
-step "the container: hadolint, and the image's binaries run as the image would" \
-    scripts/container-test.sh
+step "the image: hadolint, built for amd64 and arm64, published to and pulled from a local registry, run as Fargate runs it and under emulation; the component through wkg" \
+    scripts/image.sh test
 
 step "the AWS deployment: CDK unit tests, cdk-nag, synth, cfn-lint, workflow schemas" \
     deploy/test.sh

@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
+import { type CpuArchitecture, MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
 import type { RunnerMetrics } from './runner-metrics';
 
 /** The port `factorial-runner` listens on inside the task (its `FACTORIAL_LISTEN`). */
@@ -14,7 +14,7 @@ const CONTAINER_PORT = 5000;
 /** The runner's health endpoint: 200 `ok` once the component is loaded. */
 const HEALTH_CHECK_PATH = '/healthz';
 
-/** The `nonroot` user of the distroless base image, enforced here whatever the image says. */
+/** The image's non-root user, enforced here whatever the image says. */
 const CONTAINER_USER = '65532:65532';
 
 /**
@@ -23,6 +23,12 @@ const CONTAINER_USER = '65532:65532';
  * the context is staged (it would contain itself). None of it changes the image.
  */
 const IMAGE_EXCLUDES = ['.git', '.venv', 'deploy', 'target'];
+
+/** The task's runtime platform and the image's platform for each CPU architecture. */
+const PLATFORMS: Readonly<Record<CpuArchitecture, [ecs.CpuArchitecture, Platform]>> = {
+  X86_64: [ecs.CpuArchitecture.X86_64, Platform.LINUX_AMD64],
+  ARM64: [ecs.CpuArchitecture.ARM64, Platform.LINUX_ARM64],
+};
 
 /** Scale out when the tasks' average CPU goes over this. */
 const TARGET_CPU_PERCENT = 60;
@@ -41,6 +47,8 @@ export interface FactorialServiceProps {
   readonly imageDirectory: string;
   readonly cpu: number;
   readonly memoryMiB: number;
+  /** The tasks' CPU architecture; the image is built for it. */
+  readonly cpuArchitecture: CpuArchitecture;
   readonly desiredCount: number;
   /** The most tasks auto scaling may run; the fewest is `MIN_TASK_COUNT`. */
   readonly maxCount: number;
@@ -88,17 +96,18 @@ export class FactorialService extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
+    const [cpuArchitecture, platform] = PLATFORMS[props.cpuArchitecture];
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     const container = taskDefinition.addContainer('Runner', {
       image: ecs.ContainerImage.fromAsset(props.imageDirectory, {
-        platform: Platform.LINUX_AMD64,
+        platform,
         exclude: IMAGE_EXCLUDES,
       }),
       user: CONTAINER_USER,

@@ -53,6 +53,7 @@ export class FactorialStack extends Stack {
       imageDirectory,
       cpu: config.cpu,
       memoryMiB: config.memoryMiB,
+      cpuArchitecture: config.cpuArchitecture,
       desiredCount: config.desiredCount,
       maxCount: config.maxCount,
       maxNumber: config.maxNumber,

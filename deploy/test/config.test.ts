@@ -20,6 +20,7 @@ describe('deployment parameters', () => {
       maxCount: 6,
       cpu: 512,
       memoryMiB: 1024,
+      cpuArchitecture: 'X86_64',
       natGateways: 2,
       maxNumber: undefined,
       alarmEmail: undefined,
@@ -44,6 +45,7 @@ describe('deployment parameters', () => {
         FACTORIAL_MAX_NUMBER: '5000',
         FACTORIAL_ALARM_EMAIL: 'ops@example.com',
         FACTORIAL_SHUTDOWN_GRACE_SECONDS: '60',
+        FACTORIAL_CPU_ARCHITECTURE: 'ARM64',
         FACTORIAL_WAF: 'false',
         FACTORIAL_WAF_RATE_LIMIT: '3000',
         FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT: '100',
@@ -53,6 +55,7 @@ describe('deployment parameters', () => {
     assert.equal(config.maxNumber, 5000);
     assert.equal(config.alarmEmail, 'ops@example.com');
     assert.equal(config.shutdownGraceSeconds, 60);
+    assert.equal(config.cpuArchitecture, 'ARM64');
     assert.equal(config.waf, false);
     assert.equal(config.wafRateLimit, 3000);
     assert.equal(config.wafLargeNumberRateLimit, 100);
@@ -92,6 +95,11 @@ describe('deployment parameters', () => {
     ],
     ['a maximum n that is not a number', { maxNumber: '1e5' }, /maxNumber.*"1e5" is not a whole number/],
     ['an account id of the wrong length', { account: '1234' }, /12-digit AWS account id/],
+    [
+      'a CPU architecture Fargate does not have',
+      { cpuArchitecture: 'arm64' },
+      /cpuArchitecture.*"arm64" is not X86_64 or ARM64/,
+    ],
     ['three NAT gateways for two zones', { natGateways: '3' }, /natGateways.*3 is outside 1\.\.2/],
     ['an alarm e-mail that is no address', { alarmEmail: 'ops' }, /"ops" is not an e-mail address/],
     [

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
-import { synthesize } from './example';
+import { type Synthesized, synthesize } from './example';
 
 const { app, template } = synthesize();
 
@@ -106,6 +106,20 @@ describe('compute', () => {
       Cpu: '1024',
       Memory: '3072',
     });
+  });
+
+  it('runs the tasks and builds the image on x86_64 by default, on ARM64 (Graviton) when configured so', () => {
+    const platforms = (synthesized: Synthesized) => {
+      const images = synthesized.app
+        .synth()
+        .artifacts.filter(AssetManifestArtifact.isAssetManifestArtifact)
+        .flatMap((manifest) => Object.values(manifest.contents.dockerImages ?? {}));
+      const runtime = Object.values(synthesized.template.findResources('AWS::ECS::TaskDefinition'))[0].Properties
+        .RuntimePlatform;
+      return [runtime.CpuArchitecture, runtime.OperatingSystemFamily, ...images.map((i) => i.source.platform)];
+    };
+    assert.deepEqual(platforms(synthesize()), ['X86_64', 'LINUX', 'linux/amd64']);
+    assert.deepEqual(platforms(synthesize({ cpuArchitecture: 'ARM64' })), ['ARM64', 'LINUX', 'linux/arm64']);
   });
 
   it('runs the container as non-root on a read-only root filesystem', () => {

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use factorial::config::{Config as ComponentConfig, MAX_NUMBER_VAR};
 
+use crate::engine;
 use crate::host::GuestSettings;
 
 /// Where `serve` listens, and `healthcheck` asks, unless told otherwise:
@@ -27,6 +28,12 @@ const COMPONENT_FILE: &str = "factorial.wasm";
 /// The component precompiled by `factorial-runner compile`, preferred when
 /// both sit beside the executable (as in the container).
 const PRECOMPILED_FILE: &str = "factorial.cwasm";
+
+/// The component precompiled for a CPU level (`compile --cpu LEVEL`), as
+/// the image holds it beside the portable `factorial.cwasm`.
+pub fn precompiled_file_for(level: &str) -> String {
+    format!("factorial.{level}.cwasm")
+}
 
 /// Serves the factorial component over HTTP/1.1 with wasmtime.
 #[derive(Debug, Parser)]
@@ -181,6 +188,12 @@ pub struct CompileOptions {
     /// Where to write the native artifact.
     #[arg(long, short)]
     pub output: PathBuf,
+
+    /// The CPU level to compile for: `x86-64-v4` or `x86-64-v3` on x86_64
+    /// Linux. When unset, the portable baseline (x86-64-v3) there, and the
+    /// building machine's CPU elsewhere.
+    #[arg(long)]
+    pub cpu: Option<String>,
 }
 
 /// Options of `healthcheck`.
@@ -241,7 +254,8 @@ pub fn component_path(given: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Where a component is looked for when none is given: beside the executable
-/// (the container's layout), then the cargo build's output seen from the
+/// (the container's layout) the artifact of the best CPU level the host runs,
+/// then the portable one and the `.wasm`, then the cargo build's output seen from the
 /// executable (`target/release/` or `target/debug/`) and from the working
 /// directory.
 fn default_component_paths() -> Vec<PathBuf> {
@@ -253,6 +267,9 @@ fn default_component_paths() -> Vec<PathBuf> {
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf));
     if let Some(dir) = exe_dir {
+        for level in engine::host_levels() {
+            paths.push(dir.join(precompiled_file_for(level)));
+        }
         paths.push(dir.join(PRECOMPILED_FILE));
         paths.push(dir.join(COMPONENT_FILE));
         if let Some(target) = dir.parent() {

@@ -84,10 +84,23 @@ pub fn instance_slots(limits: &Limits) -> u32 {
 }
 
 /// Compiles the component at `input` for this runner's engine and writes
-/// the native artifact to `output`, for [`PORTABLE_CPU`] rather than the
-/// building machine's CPU.
-pub fn precompile(input: &Path, output: &Path) -> Result<()> {
-    let engine = new_engine(Purpose::Precompile)?;
+/// the native artifact to `output`, for the CPU level named `cpu` (one of
+/// [`CPU_LEVELS`]) or, when `None`, for the portable baseline (the last
+/// level) rather than the building machine's CPU.
+pub fn precompile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> {
+    let level = match cpu {
+        Some(name) => Some(
+            CPU_LEVELS
+                .iter()
+                .find(|level| level.name == name)
+                .ok_or_else(|| {
+                    let known: Vec<_> = CPU_LEVELS.iter().map(|level| level.name).collect();
+                    anyhow!("unknown CPU level {name}; this runner knows: {known:?}")
+                })?,
+        ),
+        None => CPU_LEVELS.last(),
+    };
+    let engine = new_engine(Purpose::Precompile(level))?;
     let wasm = std::fs::read(input)
         .with_context(|| format!("cannot read the component {}", input.display()))?;
     let artifact = engine
@@ -120,25 +133,77 @@ fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
         .with_context(|| format!("cannot load the component {}", path.display()))
 }
 
-/// The CPU a precompiled artifact is compiled for, as a target triple and
-/// a Cranelift preset: x86-64-v3 (AVX2, BMI2, FMA: Haswell, Zen and later,
-/// every Nitro host Fargate runs on) instead of the features of the machine
-/// that builds the image, so that an image built on a CPU with AVX-512 still
-/// starts on one without. Serving checks the artifact's features against
-/// the host's and refuses to start on an older CPU. Elsewhere the build
-/// machine's features are used.
+/// A CPU level a precompiled artifact can be compiled for: its name, which
+/// is also a Cranelift preset, and whether this host has its features.
+pub struct CpuLevel {
+    /// The level's name, such as `x86-64-v3`, and its Cranelift preset.
+    pub name: &'static str,
+    /// Whether this host's CPU has every feature the level needs.
+    pub host_has: fn() -> bool,
+}
+
+/// The levels artifacts are compiled for on x86_64 Linux, best first. The
+/// last, x86-64-v3 (AVX2, BMI2, FMA: Haswell, Zen and later, every Nitro
+/// host Fargate runs on), is the portable baseline, `factorial.cwasm`: an
+/// image built on a CPU with AVX-512 still starts on one without. The
+/// x86-64-v4 one adds AVX-512 (DQ and VL), which Cranelift uses for the
+/// component's 64-bit vector multiplications; the runner serves it on a host
+/// that has those features (see [`host_levels`]). Serving also has wasmtime
+/// check an artifact's features against the host's, and refuse to start on
+/// an older CPU. Elsewhere no level is known, and an artifact uses the build
+/// machine's features.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-const PORTABLE_CPU: Option<(&str, &str)> = Some(("x86_64-unknown-linux-gnu", "x86-64-v3"));
+pub const CPU_LEVELS: &[CpuLevel] = &[
+    CpuLevel {
+        name: "x86-64-v4",
+        host_has: host_has_x86_64_v4,
+    },
+    CpuLevel {
+        name: "x86-64-v3",
+        host_has: host_has_x86_64_v3,
+    },
+];
 /// See the x86_64 Linux constant.
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-const PORTABLE_CPU: Option<(&str, &str)> = None;
+pub const CPU_LEVELS: &[CpuLevel] = &[];
+
+/// The names of the [`CPU_LEVELS`] this host runs, best first.
+pub fn host_levels() -> impl Iterator<Item = &'static str> {
+    CPU_LEVELS
+        .iter()
+        .filter(|level| (level.host_has)())
+        .map(|level| level.name)
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn host_has_x86_64_v3() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    has!("sse3")
+        && has!("ssse3")
+        && has!("sse4.1")
+        && has!("sse4.2")
+        && has!("popcnt")
+        && has!("cmpxchg16b")
+        && has!("avx")
+        && has!("avx2")
+        && has!("fma")
+        && has!("bmi1")
+        && has!("bmi2")
+        && has!("lzcnt")
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn host_has_x86_64_v4() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    host_has_x86_64_v3() && has!("avx512dq") && has!("avx512vl")
+}
 
 /// What an engine is for.
 enum Purpose<'a> {
     /// Serving, with a pooling allocator sized by the limits.
     Serve(&'a Limits),
-    /// Writing an artifact for [`PORTABLE_CPU`].
-    Precompile,
+    /// Writing an artifact for a CPU level, or for this host when none.
+    Precompile(Option<&'a CpuLevel>),
 }
 
 /// The engine that compiles and runs the component. Epoch interruption is
@@ -146,12 +211,15 @@ enum Purpose<'a> {
 fn new_engine(purpose: Purpose) -> Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
-    if let (Purpose::Precompile, Some((triple, preset))) = (&purpose, PORTABLE_CPU) {
-        // A target turns off the inference of the host's features.
-        config.target(triple).map_err(anyhow::Error::from)?;
+    if let Purpose::Precompile(Some(level)) = &purpose {
+        // A target (that of every level) turns off the inference of the
+        // host's features.
+        config
+            .target("x86_64-unknown-linux-gnu")
+            .map_err(anyhow::Error::from)?;
         // SAFETY: the artifact is only run after wasmtime has checked that
         // the host has every feature the preset enables.
-        unsafe { config.cranelift_flag_enable(preset) };
+        unsafe { config.cranelift_flag_enable(level.name) };
     }
     if let Purpose::Serve(limits) = purpose {
         // Instances come from pre-reserved slots: instantiation costs a few

@@ -1,5 +1,5 @@
-//! `factorial-runner healthcheck`: the container's health check. Distroless
-//! images have no curl, so the runner asks itself.
+//! `factorial-runner healthcheck`: the container's health check. The image
+//! has no shell and no curl, so the runner asks itself.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(options)) => serve(options),
         Some(Command::Compile(options)) => config::component_path(options.component.as_deref())
-            .and_then(|input| engine::precompile(&input, &options.output)),
+            .and_then(|input| engine::precompile(&input, &options.output, options.cpu.as_deref())),
         Some(Command::Healthcheck(options)) => healthcheck::check(&options),
     };
     match result {

@@ -140,10 +140,7 @@ fn free_loopback_address() -> SocketAddr {
 /// allows where a host cannot refuse to start.
 fn keeps_the_contract(host: ThirdPartyHost) {
     let served = host.serve(&[]);
-    corpus::check_the_rows_every_host_shares(served.address);
-    contract::check_head_and_validators(served.address);
-    contract::check_a_large_factorial_arrives_whole(served.address);
-    contract::check_the_summary_of_the_largest_n(served.address);
+    keeps_the_default_contract(served.address);
     drop(served);
 
     let served = host.serve(&[("FACTORIAL_MAX_NUMBER", "12")]);
@@ -158,6 +155,29 @@ fn keeps_the_contract(host: ThirdPartyHost) {
         "Server misconfigured: FACTORIAL_MAX_NUMBER=\"lots\" is not a whole number \
          from 0 to 18446744073709551615",
     );
+}
+
+/// The corpus rows every host shares and the checks of `contract` that
+/// hold with the default settings.
+fn keeps_the_default_contract(address: SocketAddr) {
+    corpus::check_the_rows_every_host_shares(address);
+    contract::check_head_and_validators(address);
+    contract::check_a_large_factorial_arrives_whole(address);
+    contract::check_the_summary_of_the_largest_n(address);
+}
+
+/// A server someone else started with the default settings, at the address
+/// `FACTORIAL_TEST_ADDRESS` names: `scripts/image.sh test` runs this against
+/// the container, and against `wasmtime serve` of the component pulled back
+/// from a registry.
+#[test]
+#[ignore = "needs a server at FACTORIAL_TEST_ADDRESS: scripts/image.sh test starts one and runs this"]
+fn the_server_at_the_given_address_keeps_the_contract() {
+    let address = std::env::var("FACTORIAL_TEST_ADDRESS")
+        .expect("FACTORIAL_TEST_ADDRESS names the server's address")
+        .parse()
+        .expect("FACTORIAL_TEST_ADDRESS is an IP address and port");
+    keeps_the_default_contract(address);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     HeldRequest, Runner, component_path, read_response, read_until_closed, run_to_exit,
-    runner_command, test_guest_path,
+    runner_command, test_guest_path, without_factorial_settings,
 };
 
 /// What the runner logs once it has stopped accepting connections.
@@ -49,14 +49,20 @@ fn the_grace_period_bounds_the_drain() {
 
 /// `factorial-runner compile` of the component into `dir`.
 fn compile_into(dir: &Path) -> PathBuf {
-    let artifact = dir.join("factorial.cwasm");
+    compile_for(dir, "factorial.cwasm", &[])
+}
+
+/// `factorial-runner compile` of the component into `dir/name`, with `args`.
+fn compile_for(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let artifact = dir.join(name);
     let output = run_to_exit(
         runner_command()
             .arg("compile")
             .arg("--component")
             .arg(component_path())
             .arg("--output")
-            .arg(&artifact),
+            .arg(&artifact)
+            .args(args),
     );
     assert!(
         output.status.success(),
@@ -122,6 +128,54 @@ fn a_precompiled_component_needs_x86_64_v3_not_the_build_machines_cpu() {
     // A CPU without AVX2 is refused.
     let v2 = |feature: &str| Some(X86_64_V3[..6].contains(&feature));
     assert!(!loads_on_a_host_with(&artifact, v2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn an_x86_64_v4_artifact_needs_avx512_dq_and_vl() {
+    let dir = tempdir("v4");
+    let artifact = compile_for(&dir, "factorial.x86-64-v4.cwasm", &["--cpu", "x86-64-v4"]);
+    let v4 = |feature: &str| Some(X86_64_V3.contains(&feature) || feature.starts_with("avx512"));
+    assert!(loads_on_a_host_with(&artifact, v4));
+    let v3 = |feature: &str| Some(X86_64_V3.contains(&feature));
+    assert!(!loads_on_a_host_with(&artifact, v3));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The image's layout: the runner with the v4 and the portable artifacts
+/// beside it, and no `--component`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn the_runner_serves_the_best_artifact_beside_it_that_the_host_runs() {
+    let dir = tempdir("levels");
+    compile_for(&dir, "factorial.x86-64-v4.cwasm", &["--cpu", "x86-64-v4"]);
+    compile_into(&dir);
+    let binary = dir.join("factorial-runner");
+    std::fs::copy(runner_command().get_program(), &binary).unwrap();
+    let mut command = std::process::Command::new(&binary);
+    without_factorial_settings(&mut command)
+        .env("FACTORIAL_ADMIN_LISTEN", "127.0.0.1:0")
+        .args(["--listen", "127.0.0.1:0"]);
+    let runner = Runner::spawn(command);
+    let v4 = std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl");
+    let expected = dir.join(if v4 {
+        "factorial.x86-64-v4.cwasm"
+    } else {
+        "factorial.cwasm"
+    });
+    let listening = runner.wait_for_logs("listening", 1);
+    assert_eq!(
+        listening[0]["component"].as_str(),
+        Some(expected.to_str().unwrap())
+    );
+    runner.get("/api/v1/factorial?number=5").assert(
+        200,
+        "application/json",
+        "{\"factorial\":120}\n",
+    );
+    drop(runner);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
