@@ -46,6 +46,13 @@ export interface DeploymentConfig {
   readonly cpuArchitecture: CpuArchitecture;
   /** NAT gateways for the private subnets: 2 keeps each zone's egress independent, 1 halves the cost. */
   readonly natGateways: number;
+  /**
+   * An image already in one of the account's ECR repositories in the stack's
+   * region, by digest (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…`),
+   * as `scripts/image.sh push` prints it: the image CD built, scanned and
+   * pushed. Absent: cdk builds the image from the Dockerfile as an asset.
+   */
+  readonly image?: EcrImageReference;
   /** The largest n served, passed to the runner as `FACTORIAL_MAX_NUMBER`; absent: the runner's default. */
   readonly maxNumber?: number;
   /** Where alarm notifications are e-mailed; absent: the SNS topic has no subscription. */
@@ -64,6 +71,16 @@ export interface DeploymentConfig {
   /** The same for requests for the factorial of a number of five or more digits: the expensive ones. */
   readonly wafLargeNumberRateLimit: number;
 }
+
+/** An image in ECR by digest: its repository's name and the digest. */
+export interface EcrImageReference {
+  readonly repositoryName: string;
+  readonly digest: string;
+}
+
+/** `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:HEX`. */
+const ECR_IMAGE_BY_DIGEST =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)@(sha256:[0-9a-f]{64})$/;
 
 /** One parameter: its context key, its environment variable and its default, if it has one. */
 interface Parameter {
@@ -85,6 +102,7 @@ export const PARAMETERS = {
   memoryMiB: { context: 'memoryMiB', env: 'FACTORIAL_MEMORY_MIB', default: '1024' },
   cpuArchitecture: { context: 'cpuArchitecture', env: 'FACTORIAL_CPU_ARCHITECTURE', default: 'X86_64' },
   natGateways: { context: 'natGateways', env: 'FACTORIAL_NAT_GATEWAYS', default: '2' },
+  image: { context: 'image', env: 'FACTORIAL_IMAGE' },
   maxNumber: { context: 'maxNumber', env: 'FACTORIAL_MAX_NUMBER' },
   alarmEmail: { context: 'alarmEmail', env: 'FACTORIAL_ALARM_EMAIL' },
   shutdownGraceSeconds: {
@@ -197,6 +215,17 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     CPU_ARCHITECTURES.join(' or '),
   ) as CpuArchitecture;
   const natGateways = integer('natGateways', 1, 2);
+  const image = optional('image', (): EcrImageReference | undefined => {
+    const match = ECR_IMAGE_BY_DIGEST.exec(text('image', ECR_IMAGE_BY_DIGEST, 'an ECR image by digest'));
+    if (!match) {
+      return undefined;
+    }
+    const [, imageAccount, imageRegion, repositoryName, digest] = match;
+    if (imageAccount !== account || imageRegion !== region) {
+      invalid('image', `is in ${imageAccount} ${imageRegion}, not the stack's ${account} ${region}`);
+    }
+    return { repositoryName, digest };
+  });
   const maxNumber = optional('maxNumber', () => integer('maxNumber', 1, Number.MAX_SAFE_INTEGER));
   const alarmEmail = optional('alarmEmail', () =>
     text('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
@@ -226,6 +255,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     memoryMiB,
     cpuArchitecture,
     natGateways,
+    image,
     maxNumber,
     alarmEmail,
     shutdownGraceSeconds,

@@ -1,11 +1,12 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { type CpuArchitecture, MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
+import { type CpuArchitecture, type EcrImageReference, MIN_TASK_COUNT, STOP_TIMEOUT_MARGIN_SECONDS } from './config';
 import type { RunnerMetrics } from './runner-metrics';
 
 /** The port `factorial-runner` listens on inside the task (its `FACTORIAL_LISTEN`). */
@@ -45,6 +46,8 @@ export interface FactorialServiceProps {
   readonly listener: elbv2.ApplicationListener;
   /** The directory with the repository's Dockerfile, the image's build context. */
   readonly imageDirectory: string;
+  /** An image already pushed to ECR, used instead of building one from `imageDirectory`. */
+  readonly image?: EcrImageReference;
   readonly cpu: number;
   readonly memoryMiB: number;
   /** The tasks' CPU architecture; the image is built for it. */
@@ -106,10 +109,12 @@ export class FactorialService extends Construct {
       },
     });
     const container = taskDefinition.addContainer('Runner', {
-      image: ecs.ContainerImage.fromAsset(props.imageDirectory, {
-        platform,
-        exclude: IMAGE_EXCLUDES,
-      }),
+      image: props.image
+        ? ecs.ContainerImage.fromEcrRepository(
+            ecr.Repository.fromRepositoryName(this, 'Repository', props.image.repositoryName),
+            props.image.digest,
+          )
+        : ecs.ContainerImage.fromAsset(props.imageDirectory, { platform, exclude: IMAGE_EXCLUDES }),
       user: CONTAINER_USER,
       stopTimeout: props.shutdownGrace.plus(Duration.seconds(STOP_TIMEOUT_MARGIN_SECONDS)),
       readonlyRootFilesystem: true,

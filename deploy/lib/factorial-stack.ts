@@ -51,6 +51,7 @@ export class FactorialStack extends Stack {
       vpc: network.vpc,
       listener: edge.httpsListener,
       imageDirectory,
+      image: config.image,
       cpu: config.cpu,
       memoryMiB: config.memoryMiB,
       cpuArchitecture: config.cpuArchitecture,

@@ -22,6 +22,7 @@ describe('deployment parameters', () => {
       memoryMiB: 1024,
       cpuArchitecture: 'X86_64',
       natGateways: 2,
+      image: undefined,
       maxNumber: undefined,
       alarmEmail: undefined,
       shutdownGraceSeconds: 30,
@@ -46,6 +47,7 @@ describe('deployment parameters', () => {
         FACTORIAL_ALARM_EMAIL: 'ops@example.com',
         FACTORIAL_SHUTDOWN_GRACE_SECONDS: '60',
         FACTORIAL_CPU_ARCHITECTURE: 'ARM64',
+        FACTORIAL_IMAGE: `123456789012.dkr.ecr.us-east-1.amazonaws.com/team/factorial@sha256:${'ab'.repeat(32)}`,
         FACTORIAL_WAF: 'false',
         FACTORIAL_WAF_RATE_LIMIT: '3000',
         FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT: '100',
@@ -56,6 +58,7 @@ describe('deployment parameters', () => {
     assert.equal(config.alarmEmail, 'ops@example.com');
     assert.equal(config.shutdownGraceSeconds, 60);
     assert.equal(config.cpuArchitecture, 'ARM64');
+    assert.deepEqual(config.image, { repositoryName: 'team/factorial', digest: `sha256:${'ab'.repeat(32)}` });
     assert.equal(config.waf, false);
     assert.equal(config.wafRateLimit, 3000);
     assert.equal(config.wafLargeNumberRateLimit, 100);
@@ -100,6 +103,16 @@ describe('deployment parameters', () => {
       { cpuArchitecture: 'arm64' },
       /cpuArchitecture.*"arm64" is not X86_64 or ARM64/,
     ],
+    [
+      'an image by tag, not by digest',
+      { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/factorial:latest' },
+      /image.*is not an ECR image by digest/,
+    ],
+    [
+      "an image in another account's registry",
+      { image: `210987654321.dkr.ecr.us-east-1.amazonaws.com/factorial@sha256:${'0'.repeat(64)}` },
+      /image.*is in 210987654321 us-east-1, not the stack's 123456789012 us-east-1/,
+    ],
     ['three NAT gateways for two zones', { natGateways: '3' }, /natGateways.*3 is outside 1\.\.2/],
     ['an alarm e-mail that is no address', { alarmEmail: 'ops' }, /"ops" is not an e-mail address/],
     [
@@ -126,10 +139,11 @@ describe('deployment parameters', () => {
     });
   }
 
-  it('can be set by the CD workflow: it passes every variable but the account and region, given as context', () => {
+  it('can be set by the CD workflow: it passes every variable but the account and region, given as context, and the image it pushed', () => {
     const workflow = readFileSync(path.join(__dirname, '..', '..', '.github', 'workflows', 'cd.yml'), 'utf8');
+    assert.match(workflow, /^ {10}echo "FACTORIAL_IMAGE=\$repository@\$digest" >>"\$GITHUB_ENV"$/m);
     for (const [name, { env }] of Object.entries(PARAMETERS)) {
-      if (name === 'account' || name === 'region') continue;
+      if (name === 'account' || name === 'region' || name === 'image') continue;
       assert.match(
         workflow,
         new RegExp(`^ {6}${env}: \\$\\{\\{ vars\\.${env} \\}\\}$`, 'm'),

@@ -179,6 +179,28 @@ describe('compute', () => {
     }
   });
 
+  it('runs an image already in ECR by its digest when one is given, and builds none', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const given = synthesize({ image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/factorial@${digest}` });
+    const images = given.app
+      .synth()
+      .artifacts.filter(AssetManifestArtifact.isAssetManifestArtifact)
+      .flatMap((manifest) => Object.values(manifest.contents.dockerImages ?? {}));
+    assert.equal(images.length, 0);
+    const image = JSON.stringify(container(given.template).Image);
+    assert.ok(image.includes(`.dkr.ecr.us-east-1.`) && image.includes(`/factorial@${digest}`), image);
+    given.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['ecr:BatchGetImage']),
+            Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/factorial',
+          }),
+        ]),
+      },
+    });
+  });
+
   it('scales from two tasks to the configured maximum', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 2,
