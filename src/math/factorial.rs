@@ -50,7 +50,13 @@ fn odd_factorial(n: u64, primes: &[u64]) -> BigUint {
 
 /// The odd part of `n≀ = n!/(⌊n/2⌋!)²`, for `primes` the odd primes up to n.
 fn odd_swing(n: u64, primes: &[u64]) -> BigUint {
-    let powers = primes.iter().filter_map(|&p| {
+    product(&pack(odd_swing_factors(n, primes)))
+}
+
+/// The prime powers whose product is the odd part of `n≀`, each at most
+/// `n`, for `primes` the odd primes up to n.
+pub(super) fn odd_swing_factors(n: u64, primes: &[u64]) -> impl Iterator<Item = u64> {
+    primes.iter().filter_map(move |&p| {
         // Past √n only i = 1 counts, and past n/3 the quotient is 1 or 2.
         if p > n / 3 {
             return (n / p % 2 == 1).then_some(p);
@@ -64,8 +70,7 @@ fn odd_swing(n: u64, primes: &[u64]) -> BigUint {
             quotient /= p;
         }
         (power > 1).then_some(power)
-    });
-    product(&pack(powers))
+    })
 }
 
 /// Multiplies factors below 2^64 into as few full words as possible.
@@ -100,7 +105,7 @@ fn product(words: &[u64]) -> BigUint {
 ///
 /// # Worst-case complexity
 /// O(n log log n) time, n/2 bytes.
-fn odd_primes_up_to(n: u64) -> Vec<u64> {
+pub(super) fn odd_primes_up_to(n: u64) -> Vec<u64> {
     // Slot i stands for 2i + 1. Squares are compared in u64: on wasm32 a
     // usize square of a prime above 2^16 would wrap.
     let slots = n.div_ceil(2) as usize;

@@ -12,6 +12,7 @@
 //!   `stirling`).
 
 mod ball;
+mod decimal;
 mod elementary;
 mod factorial;
 mod multiply;
@@ -27,15 +28,25 @@ pub use factorial::factorial;
 pub use radix::{to_decimal, write_decimal};
 pub use summary::{STIRLING_FACTORS_PER_BIT, Summary, summary};
 
+/// From this n, `n!` is computed in base 10^9 ([`decimal`]) and written
+/// out with no conversion; below it, in binary and converted.
+const DECIMAL_FROM_N: u64 = 0;
+
 /// `n!` in decimal, with no leading zero.
 pub fn factorial_decimal(n: u64) -> String {
-    to_decimal(&factorial(n))
+    let mut out = Vec::new();
+    write_factorial_decimal(n, &mut out);
+    String::from_utf8(out).expect("decimal digits are ASCII")
 }
 
 /// `n!` in decimal, appended to `out`, so that a response can be built
 /// around the digits without copying them.
 pub fn write_factorial_decimal(n: u64, out: &mut Vec<u8>) {
-    write_decimal(&factorial(n), out);
+    if (DECIMAL_FROM_N..=decimal::MAX_N).contains(&n) {
+        decimal::factorial(n).write_digits(out);
+    } else {
+        write_decimal(&factorial(n), out);
+    }
 }
 
 #[cfg(test)]
