@@ -36,11 +36,12 @@ mod transform;
 
 use num_bigint::BigUint;
 
-pub use crt::split_decimal;
+pub use crt::{DECIMAL_BASE, split_decimal};
 use crt::{carry, carry_decimal, fold, from_residues, low_part, subtract_cyclic};
 use modular::{MAX_LOG_LEN, PRIMES, Prime, Twiddle, inverse_mod, mul_montgomery, reduce};
 use roots::ROOTS;
-use transform::{MIN_LEN, full_len, inverse, transform_len, transformed};
+pub use transform::transform_len;
+use transform::{MIN_LEN, full_len, inverse, transformed};
 
 /// The longest product, in 32-bit words, that one transform computes.
 pub const MAX_PRODUCT_WORDS: usize = 1 << MAX_LOG_LEN;
@@ -250,10 +251,15 @@ pub fn square_by_transform(x: &BigUint) -> BigUint {
 /// # Worst-case complexity
 /// As [`multiply_by_transform`]'s products that fill their transforms.
 pub fn multiply_decimal(x: &[u32], y: &[u32]) -> Vec<u32> {
-    let limbs = x.len() + y.len();
-    let (x, y) = if x.len() >= y.len() { (x, y) } else { (y, x) };
-    let residues = convolve(x, &Spectrum::new(y, transform_len(limbs)));
-    carry_decimal(residues, limbs)
+    Spectrum::new(y, transform_len(x.len() + y.len())).decimal_product(x, y.len())
+}
+
+impl Spectrum {
+    /// `x·y` in base-10^9 limbs, for `y` the `y_limbs` limbs of this
+    /// spectrum; the product must fit in [`Spectrum::len`] limbs.
+    pub fn decimal_product(&self, x: &[u32], y_limbs: usize) -> Vec<u32> {
+        carry_decimal(convolve(x, self), x.len() + y_limbs)
+    }
 }
 
 /// `x²` for `x` in base-10^9 limbs, as [`multiply_decimal`], with two

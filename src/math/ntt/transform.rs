@@ -16,7 +16,7 @@ pub(super) const MIN_LEN: usize = 16;
 
 /// The number of points of the transform for a product of `words` words:
 /// the least 2^k or 3·2^k that holds it.
-pub(super) fn transform_len(words: usize) -> usize {
+pub fn transform_len(words: usize) -> usize {
     let power = words.max(MIN_LEN).next_power_of_two();
     if power / 4 * 3 >= words && power / 4 * 3 >= MIN_LEN {
         power / 4 * 3
