@@ -127,7 +127,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 }
 
 /// The table, with its ratios: wasm/GMP, CPython/wasm, and the growth
-/// from each n to the next. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
+/// from n/10 to n. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
 /// each also shown alone.
 fn table(rows: &[Row]) -> String {
     let mut out = String::new();
@@ -146,16 +146,19 @@ fn table(rows: &[Row]) -> String {
         "CPython/wasm",
         "wasm growth"
     );
-    for (i, row) in rows.iter().enumerate() {
+    for row in rows {
         let cpython = row
             .cpython
             .map_or("skipped".into(), |t| format!("{:.2}", ms(t)));
         let speedup = row
             .cpython
             .map_or("-".into(), |t| format!("{:.0}x", ratio(t, row.wasm)));
-        let growth = i.checked_sub(1).map_or("-".into(), |previous| {
-            format!("{:.1}x", ratio(row.wasm, rows[previous].wasm))
-        });
+        let growth = rows
+            .iter()
+            .find(|smaller| smaller.n * 10 == row.n)
+            .map_or("-".into(), |smaller| {
+                format!("{:.1}x", ratio(row.wasm, smaller.wasm))
+            });
         let _ = writeln!(
             out,
             "{:>9} {:>9} {:>11.2} {:>11.2} {:>12} {:>11.2} {:>11.2} {:>10.2} {:>8.2}x {:>12} {:>12}",
