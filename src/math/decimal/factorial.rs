@@ -5,7 +5,7 @@
 //! n above the lowest) cost a factor per level.
 
 use super::Decimal;
-use crate::math::factorial::{odd_primes_up_to, odd_swing_factors};
+use crate::math::factorial::{odd_primes_up_to, odd_swing_factors, pack};
 
 /// The largest n whose factorial is computed in decimal: its last product
 /// must fit one transform, 2^25 limbs (3.0·10^8 digits; 4·10^7! has
@@ -32,7 +32,7 @@ pub fn factorial(n: u64) -> Decimal {
 /// `n! = (⌊n/2⌋!)²·n≀`.
 fn factorial_with(n: u64, primes: &[u64]) -> Decimal {
     if n < SMALL_FACTORIAL {
-        return product(&pack(2..=n));
+        return product(&pack::<u32>(2..=n));
     }
     let primes = &primes[..primes.partition_point(|&p| p <= n)];
     let half = factorial_with(n / 2, primes);
@@ -41,29 +41,9 @@ fn factorial_with(n: u64, primes: &[u64]) -> Decimal {
 
 /// `n≀ = n!/(⌊n/2⌋!)²`, twos included, for `primes` the odd primes up to n.
 fn swing(n: u64, primes: &[u64]) -> Decimal {
-    let twos = (n / 2).count_ones();
-    // At most 64 twos, as two factors below 2^32.
-    let powers_of_two = [twos.min(31), twos.saturating_sub(31)].map(|bits| 1u64 << bits);
-    product(&pack(odd_swing_factors(n, primes).chain(powers_of_two)))
-}
-
-/// Multiplies factors below 2^32 into as few words below 2^32 as
-/// possible: the factors of [`Decimal::multiply_small`].
-fn pack(factors: impl Iterator<Item = u64>) -> Vec<u32> {
-    let mut words = Vec::new();
-    let mut word = 1u32;
-    for factor in factors {
-        let factor = u32::try_from(factor).expect("factors are at most n < 2^32");
-        word = match word.checked_mul(factor) {
-            Some(product) => product,
-            None => {
-                words.push(word);
-                factor
-            }
-        };
-    }
-    words.push(word);
-    words
+    // n ≤ MAX_N < 2^32: at most 31 twos, one factor below 2^32.
+    let power_of_two = 1u64 << (n / 2).count_ones();
+    product(&pack(odd_swing_factors(n, primes).chain([power_of_two])))
 }
 
 /// The product of `words`, as a balanced tree.
@@ -135,7 +115,7 @@ mod tests {
     fn packed_words_stay_below_2_to_the_32() {
         let factors = [u64::from(u32::MAX), 3, 1 << 20, 1 << 12, 7];
         assert_eq!(
-            pack(factors.into_iter()),
+            pack::<u32>(factors.into_iter()),
             vec![u32::MAX, 3 << 20, (1 << 12) * 7]
         );
     }
