@@ -1,4 +1,4 @@
-//! The benchmarks: `n!` with all its decimal digits for n = 10^3 … 10^6 by
+//! The benchmarks: `n!` with all its decimal digits for n = 10^3 … 10^7 by
 //! this project natively and inside wasmtime, by CPython and by GMP, and
 //! the summary of n! against mpmath ([`summary`]), in one run on one
 //! machine.
@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 
-/// The n whose factorials are timed, each ten times the last.
-const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
+/// The n whose factorials are timed: each power of ten, and 3·10^5, near
+/// the default maximum.
+const SIZES: [u64; 6] = [1_000, 10_000, 100_000, 300_000, 1_000_000, 10_000_000];
 
 /// CPython's `str` of an int is quadratic: about 5 s at 10^5 and many
 /// minutes at 10^6, so it is skipped above this.
@@ -32,6 +33,10 @@ const CPYTHON_MAX_N: u64 = 100_000;
 /// repeat within a few percent on a shared machine.
 const RUNS: usize = 9;
 
+/// From this n on, every side runs once: 10^7! takes seconds on each, and
+/// GMP's digits of it tens of seconds.
+const ONCE_FROM_N: u64 = 10_000_000;
+
 /// One row of the table.
 struct Row {
     n: u64,
@@ -39,19 +44,29 @@ struct Row {
     native: Duration,
     wasm: Duration,
     cpython: Option<Duration>,
-    gmp: Duration,
+    /// `mpz_fac_ui`, then `mpz_get_str`.
+    gmp_factorial: Duration,
+    gmp_digits: Duration,
+}
+
+impl Row {
+    /// GMP's n! with all its digits.
+    fn gmp(&self) -> Duration {
+        self.gmp_factorial + self.gmp_digits
+    }
 }
 
 fn main() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let component = wasm::build_component(root)?;
     let python = reference::python(root)?;
-    let reference = reference::measure(root, &python, CPYTHON_MAX_N, RUNS, &SIZES)?;
+    let reference = reference::measure(root, &python, CPYTHON_MAX_N, (RUNS, ONCE_FROM_N), &SIZES)?;
     let library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
 
     let mut rows = Vec::new();
     for (&n, reference) in SIZES.iter().zip(&reference) {
-        let (native, digits) = best_of(|| {
+        let runs = if n < ONCE_FROM_N { RUNS } else { 1 };
+        let (native, digits) = best_of(runs, || {
             let mut out = Vec::new();
             factorial::math::write_factorial_decimal(n, &mut out);
             out
@@ -60,14 +75,15 @@ fn main() -> Result<()> {
             digits == reference.digits.as_bytes(),
             "{n}! differs from GMP's natively"
         );
-        let wasm = library.best_call(n, RUNS, &reference.digits)?;
+        let wasm = library.best_call(n, runs, &reference.digits)?;
         rows.push(Row {
             n,
             digits: digits.len(),
             native,
             wasm,
             cpython: reference.cpython,
-            gmp: reference.gmp,
+            gmp_factorial: reference.gmp_factorial,
+            gmp_digits: reference.gmp_digits,
         });
         eprintln!("measured n = {n}");
     }
@@ -89,17 +105,17 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// The best time of [`RUNS`] runs of `run`, and its last result.
-fn best_of<T>(mut run: impl FnMut() -> T) -> (Duration, T) {
+/// The best time of `runs` runs of `run`, and its last result.
+fn best_of<T>(runs: usize, mut run: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
     let mut result = None;
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let start = Instant::now();
         let value = run();
         best = best.min(start.elapsed());
         result = Some(value);
     }
-    (best, result.expect("RUNS > 0"))
+    (best, result.expect("runs > 0"))
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -111,42 +127,50 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 }
 
 /// The table, with its ratios: wasm/GMP, CPython/wasm, and the growth
-/// from each n to the next.
+/// from n/10 to n. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
+/// each also shown alone.
 fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>9} {:>9} {:>11} {:>11} {:>12} {:>10} {:>9} {:>12} {:>12}",
+        "{:>9} {:>9} {:>11} {:>11} {:>12} {:>11} {:>11} {:>10} {:>9} {:>12} {:>12}",
         "n",
         "digits",
         "native ms",
         "wasm ms",
         "CPython ms",
+        "GMP fac ms",
+        "GMP str ms",
         "GMP ms",
         "wasm/GMP",
         "CPython/wasm",
         "wasm growth"
     );
-    for (i, row) in rows.iter().enumerate() {
+    for row in rows {
         let cpython = row
             .cpython
             .map_or("skipped".into(), |t| format!("{:.2}", ms(t)));
         let speedup = row
             .cpython
             .map_or("-".into(), |t| format!("{:.0}x", ratio(t, row.wasm)));
-        let growth = i.checked_sub(1).map_or("-".into(), |previous| {
-            format!("{:.1}x", ratio(row.wasm, rows[previous].wasm))
-        });
+        let growth = rows
+            .iter()
+            .find(|smaller| smaller.n * 10 == row.n)
+            .map_or("-".into(), |smaller| {
+                format!("{:.1}x", ratio(row.wasm, smaller.wasm))
+            });
         let _ = writeln!(
             out,
-            "{:>9} {:>9} {:>11.2} {:>11.2} {:>12} {:>10.2} {:>8.2}x {:>12} {:>12}",
+            "{:>9} {:>9} {:>11.2} {:>11.2} {:>12} {:>11.2} {:>11.2} {:>10.2} {:>8.2}x {:>12} {:>12}",
             row.n,
             row.digits,
             ms(row.native),
             ms(row.wasm),
             cpython,
-            ms(row.gmp),
-            ratio(row.wasm, row.gmp),
+            ms(row.gmp_factorial),
+            ms(row.gmp_digits),
+            ms(row.gmp()),
+            ratio(row.wasm, row.gmp()),
             speedup,
             growth
         );
@@ -156,7 +180,7 @@ fn table(rows: &[Row]) -> String {
 
 fn csv(rows: &[Row]) -> String {
     csv_table(
-        "n,digits,native_s,wasm_s,cpython_s,gmp_s",
+        "n,digits,native_s,wasm_s,cpython_s,gmp_s,gmp_factorial_s,gmp_digits_s",
         rows.iter().map(|row| {
             vec![
                 row.n.to_string(),
@@ -164,7 +188,9 @@ fn csv(rows: &[Row]) -> String {
                 csv_seconds(row.native),
                 csv_seconds(row.wasm),
                 row.cpython.map_or(String::new(), csv_seconds),
-                csv_seconds(row.gmp),
+                csv_seconds(row.gmp()),
+                csv_seconds(row.gmp_factorial),
+                csv_seconds(row.gmp_digits),
             ]
         }),
     )
@@ -197,7 +223,7 @@ fn plot_series(rows: &[Row]) -> Vec<plot::Series> {
     vec![
         series("this project, native", "#1f77b4", &|row| Some(row.native)),
         series("this project, wasmtime", "#d62728", &|row| Some(row.wasm)),
-        series("GMP (gmpy2)", "#2ca02c", &|row| Some(row.gmp)),
+        series("GMP (gmpy2)", "#2ca02c", &|row| Some(row.gmp())),
         series("CPython str(math.factorial(n))", "#7f7f7f", &|row| {
             row.cpython
         }),

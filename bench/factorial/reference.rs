@@ -21,18 +21,21 @@ const MPMATH: &str = "mpmath==1.3.0";
 pub struct Reference {
     /// GMP's digits of n!, which every other result must equal.
     pub digits: String,
-    pub gmp: Duration,
+    /// `mpz_fac_ui`.
+    pub gmp_factorial: Duration,
+    /// `mpz_get_str`, of the same run.
+    pub gmp_digits: Duration,
     /// `None` when skipped (n above the CPython limit).
     pub cpython: Option<Duration>,
 }
 
 /// Runs `factorial_gmp.py` with `python` (see [`python`]) for `sizes`, each
-/// GMP time the best of `runs`.
+/// GMP time the best of `runs`, or of one run from `once_from_n` on.
 pub fn measure(
     root: &Path,
     python: &Path,
     cpython_max_n: u64,
-    runs: usize,
+    (runs, once_from_n): (usize, u64),
     sizes: &[u64],
 ) -> Result<Vec<Reference>> {
     let digits_dir = factorial_corpus::target_dir().join("bench-digits");
@@ -43,6 +46,7 @@ pub fn measure(
         .arg(&digits_dir)
         .arg(cpython_max_n.to_string())
         .arg(runs.to_string())
+        .arg(once_from_n.to_string())
         .args(sizes.iter().map(u64::to_string))
         .output()
         .with_context(|| format!("running {}", python.display()))?;
@@ -62,11 +66,11 @@ pub fn measure(
     Ok(references)
 }
 
-/// `n,digits,gmp_seconds,cpython_seconds`, the last possibly empty, with
-/// the digits read from `digits_dir/n.txt`.
+/// `n,digits,gmp_factorial_seconds,gmp_digits_seconds,cpython_seconds`,
+/// the last possibly empty, with the digits read from `digits_dir/n.txt`.
 fn parse_line(line: &str, digits_dir: &Path) -> Result<Reference> {
     let fields: Vec<&str> = line.split(',').collect();
-    let [n, count, gmp, cpython] = fields[..] else {
+    let [n, count, gmp_factorial, gmp_digits, cpython] = fields[..] else {
         bail!("unexpected line from factorial_gmp.py: {line:?}");
     };
     let digits = std::fs::read_to_string(digits_dir.join(format!("{n}.txt")))?;
@@ -77,7 +81,8 @@ fn parse_line(line: &str, digits_dir: &Path) -> Result<Reference> {
     let seconds = |field: &str| -> Result<Duration> { Ok(Duration::from_secs_f64(field.parse()?)) };
     Ok(Reference {
         digits,
-        gmp: seconds(gmp)?,
+        gmp_factorial: seconds(gmp_factorial)?,
+        gmp_digits: seconds(gmp_digits)?,
         cpython: (!cpython.is_empty())
             .then(|| seconds(cpython))
             .transpose()?,

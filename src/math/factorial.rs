@@ -14,6 +14,7 @@
 //! GMP `mpz/oddfac_1.c`; malachite's `factorial.rs`.
 
 use num_bigint::BigUint;
+use num_traits::{CheckedMul, One};
 
 use super::multiply::{multiply, square};
 
@@ -41,7 +42,7 @@ pub fn factorial(n: u64) -> BigUint {
 fn odd_factorial(n: u64, primes: &[u64]) -> BigUint {
     if n < SMALL_ODD_FACTORIAL {
         let odd_parts = (3..=n).map(|k| k >> k.trailing_zeros());
-        return product(&pack(odd_parts));
+        return product(&pack::<u64>(odd_parts));
     }
     let primes = &primes[..primes.partition_point(|&p| p <= n)];
     let half = odd_factorial(n / 2, primes);
@@ -50,7 +51,13 @@ fn odd_factorial(n: u64, primes: &[u64]) -> BigUint {
 
 /// The odd part of `n≀ = n!/(⌊n/2⌋!)²`, for `primes` the odd primes up to n.
 fn odd_swing(n: u64, primes: &[u64]) -> BigUint {
-    let powers = primes.iter().filter_map(|&p| {
+    product(&pack::<u64>(odd_swing_factors(n, primes)))
+}
+
+/// The prime powers whose product is the odd part of `n≀`, each at most
+/// `n`, for `primes` the odd primes up to n.
+pub(super) fn odd_swing_factors(n: u64, primes: &[u64]) -> impl Iterator<Item = u64> {
+    primes.iter().filter_map(move |&p| {
         // Past √n only i = 1 counts, and past n/3 the quotient is 1 or 2.
         if p > n / 3 {
             return (n / p % 2 == 1).then_some(p);
@@ -64,16 +71,22 @@ fn odd_swing(n: u64, primes: &[u64]) -> BigUint {
             quotient /= p;
         }
         (power > 1).then_some(power)
-    });
-    product(&pack(powers))
+    })
 }
 
-/// Multiplies factors below 2^64 into as few full words as possible.
-fn pack(factors: impl Iterator<Item = u64>) -> Vec<u64> {
+/// Multiplies factors into as few words of type `W` as possible: 64-bit
+/// words here, 32-bit ones for the decimal factorial's small products.
+/// Every factor must fit a `W`.
+pub(super) fn pack<W: CheckedMul + One + TryFrom<u64>>(
+    factors: impl Iterator<Item = u64>,
+) -> Vec<W> {
     let mut words = Vec::new();
-    let mut word = 1u64;
+    let mut word = W::one();
     for factor in factors {
-        word = match word.checked_mul(factor) {
+        let Ok(factor) = W::try_from(factor) else {
+            panic!("a factor wider than a word");
+        };
+        word = match word.checked_mul(&factor) {
             Some(product) => product,
             None => {
                 words.push(word);
@@ -100,7 +113,7 @@ fn product(words: &[u64]) -> BigUint {
 ///
 /// # Worst-case complexity
 /// O(n log log n) time, n/2 bytes.
-fn odd_primes_up_to(n: u64) -> Vec<u64> {
+pub(super) fn odd_primes_up_to(n: u64) -> Vec<u64> {
     // Slot i stands for 2i + 1. Squares are compared in u64: on wasm32 a
     // usize square of a prime above 2^16 would wrap.
     let slots = n.div_ceil(2) as usize;
@@ -179,7 +192,7 @@ mod tests {
     #[test]
     fn packed_words_keep_the_product() {
         let factors = [u64::MAX, 3, 1 << 40, 1 << 30, 7];
-        let words = pack(factors.into_iter());
+        let words = pack::<u64>(factors.into_iter());
         let expected = factors.iter().fold(BigUint::from(1u8), |p, &f| p * f);
         assert_eq!(product(&words), expected);
         assert_eq!(words.len(), 3);

@@ -4,7 +4,9 @@
 //! benchmarked natively, and the component only adds glue around it.
 //!
 //! - [`factorial`](fn@factorial): the prime-swing product (`factorial.rs`).
-//! - `radix`: binary to decimal by divide and conquer.
+//! - `decimal`: `n!` in base 10^9, written out with no conversion: what
+//!   the API serves.
+//! - `radix`: binary to decimal by divide and conquer, for larger n.
 //! - `multiply`, `ntt`, `reciprocal`: the large-number arithmetic both rest
 //!   on, where `num-bigint` alone is quadratic or Toom-3.
 //! - [`summary`](fn@summary): digits, trailing zeros and leading digits of
@@ -12,6 +14,7 @@
 //!   `stirling`).
 
 mod ball;
+mod decimal;
 mod elementary;
 mod factorial;
 mod multiply;
@@ -29,13 +32,26 @@ pub use summary::{STIRLING_FACTORS_PER_BIT, Summary, summary};
 
 /// `n!` in decimal, with no leading zero.
 pub fn factorial_decimal(n: u64) -> String {
-    to_decimal(&factorial(n))
+    let mut out = Vec::new();
+    write_factorial_decimal(n, &mut out);
+    String::from_utf8(out).expect("decimal digits are ASCII")
 }
 
 /// `n!` in decimal, appended to `out`, so that a response can be built
 /// around the digits without copying them.
+///
+/// Up to [`decimal::MAX_N`] it is computed in base 10^9 and written out
+/// with no conversion; above, in binary and converted. There is no lower
+/// crossover: inside wasmtime the decimal path takes the same time as the
+/// binary one up to n = 200 (a call's own cost, 13 µs, dominates) and less
+/// from 400 on (0.020 against 0.028 ms; 0.056 against 0.128 at 1000), and
+/// natively from 10^4 on, but 25% more at 1000 (0.048 against 0.038 ms).
 pub fn write_factorial_decimal(n: u64, out: &mut Vec<u8>) {
-    write_decimal(&factorial(n), out);
+    if n <= decimal::MAX_N {
+        decimal::factorial(n).write_digits(out);
+    } else {
+        write_decimal(&factorial(n), out);
+    }
 }
 
 #[cfg(test)]

@@ -43,6 +43,45 @@ fn factorials_and_their_limits() {
     assert_eq!(call(u64::MAX), Err(Error::TooLarge(30)));
 }
 
+/// `digits` modulo the prime 2^61 − 1, by Horner's rule.
+fn decimal_mod_mersenne_61(digits: &str) -> u64 {
+    const PRIME: u128 = (1 << 61) - 1;
+    let residue = digits.bytes().fold(0u128, |r, digit| {
+        (r * 10 + u128::from(digit - b'0')) % PRIME
+    });
+    residue as u64
+}
+
+/// `n!` modulo 2^61 − 1, by a running product.
+fn factorial_mod_mersenne_61(n: u64) -> u64 {
+    const PRIME: u128 = (1 << 61) - 1;
+    (1..=u128::from(n)).fold(1u128, |r, k| r * k % PRIME) as u64
+}
+
+/// Large n through the release component (the test build of this crate is
+/// too slow for them natively): every digit is checked by n! modulo a
+/// 61-bit prime, and the count, trailing zeros and first digits by the
+/// summary, which does not compute n!.
+#[test]
+fn large_factorials_match_their_residue_and_summary() {
+    let (mut store, library) = instantiate(&[("FACTORIAL_MAX_NUMBER", "1000000")]);
+    let compute = library.factorial_api_compute();
+    let mut random = factorial_corpus::XorShift::new(15);
+    for n in [200_000 + random.below(800_000), 1_000_000] {
+        let digits = compute.call_factorial(&mut store, n).unwrap().unwrap();
+        assert_eq!(
+            decimal_mod_mersenne_61(&digits),
+            factorial_mod_mersenne_61(n),
+            "{n}!"
+        );
+        let summary = factorial::math::summary(n, std::num::NonZeroUsize::new(30).unwrap());
+        assert_eq!(digits.len() as u128, summary.digits, "{n}!");
+        let zeros = digits.len() - digits.trim_end_matches('0').len();
+        assert_eq!(zeros as u64, summary.trailing_zeros, "{n}!");
+        assert!(digits.starts_with(&summary.leading_digits), "{n}!");
+    }
+}
+
 #[test]
 fn the_default_maximum_applies_when_unset() {
     let (mut store, library) = instantiate(&[]);

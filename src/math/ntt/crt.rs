@@ -83,6 +83,53 @@ pub(super) fn carry(residues: [Vec<u32>; 3], cyclic: bool) -> Vec<u32> {
     words
 }
 
+/// 10^9, the base of decimal limbs: the largest power of ten below every
+/// prime, so that a limb is loaded as its own residue.
+pub const DECIMAL_BASE: u32 = 1_000_000_000;
+
+/// `(⌊v/10^9⌋, v mod 10^9)`.
+#[inline(always)]
+pub fn split_decimal(v: u64) -> (u64, u32) {
+    let base = u64::from(DECIMAL_BASE);
+    (v / base, (v % base) as u32)
+}
+
+/// The base-10^9 limbs of the integer whose coefficients (themselves in
+/// base 10^9) have the residues `residues`, at most `limbs` of them and
+/// without leading zero limbs. As in [`carry`], Garner's step runs first,
+/// independent per coefficient: a coefficient below 2^25·10^18 (2^25 terms
+/// of two limbs each) is `x0 + p0·h`, `h < 2^55`, and `h` is split into
+/// `h1·10^9 + h0`. The carry chain then adds `x0 + p0·h0` at the
+/// coefficient's place and `p0·h1` one place up; every sum stays below
+/// 2^62, within 64 bits.
+pub(super) fn carry_decimal(residues: [Vec<u32>; 3], limbs: usize) -> Vec<u32> {
+    let garner = Garner::new();
+    let [mut low, mut h0s, mut h1s] = residues;
+    let [p0, p1, p2] = PRIMES.map(|prime| prime.p);
+    for ((y0, y1), y2) in low.iter_mut().zip(&mut h0s).zip(&mut h1s) {
+        let (x0, high) = garner.combine([reduce(*y0, p0), reduce(*y1, p1), reduce(*y2, p2)]);
+        let (h1, h0) = split_decimal(high);
+        (*y0, *y1, *y2) = (x0, h0, h1 as u32);
+    }
+    let p0 = u64::from(p0);
+    let mut acc = 0u64;
+    for ((limb, &h0), &h1) in low.iter_mut().zip(&h0s).zip(&h1s) {
+        let (quotient, remainder) = split_decimal(acc + u64::from(*limb) + p0 * u64::from(h0));
+        *limb = remainder;
+        acc = quotient + p0 * u64::from(h1);
+    }
+    while acc != 0 {
+        let (quotient, remainder) = split_decimal(acc);
+        low.push(remainder);
+        acc = quotient;
+    }
+    low.truncate(limbs);
+    while low.last() == Some(&0) {
+        low.pop();
+    }
+    low
+}
+
 /// `x mod (2^(32·len) − 1)`, as exactly `len` words, canonical (never all
 /// ones).
 pub(super) fn fold(x: &BigUint, len: usize) -> Vec<u32> {

@@ -36,10 +36,12 @@ mod transform;
 
 use num_bigint::BigUint;
 
-use crt::{carry, fold, from_residues, low_part, subtract_cyclic};
+pub use crt::{DECIMAL_BASE, split_decimal};
+use crt::{carry, carry_decimal, fold, from_residues, low_part, subtract_cyclic};
 use modular::{MAX_LOG_LEN, PRIMES, Prime, Twiddle, inverse_mod, mul_montgomery, reduce};
 use roots::ROOTS;
-use transform::{MIN_LEN, full_len, inverse, transform_len, transformed};
+pub use transform::transform_len;
+use transform::{MIN_LEN, full_len, inverse, transformed};
 
 /// The longest product, in 32-bit words, that one transform computes.
 pub const MAX_PRODUCT_WORDS: usize = 1 << MAX_LOG_LEN;
@@ -47,6 +49,26 @@ pub const MAX_PRODUCT_WORDS: usize = 1 << MAX_LOG_LEN;
 /// The number of 32-bit words of `x`.
 pub fn words(x: &BigUint) -> usize {
     x.bits().div_ceil(32) as usize
+}
+
+/// An integer as the coefficients a transform loads, least significant
+/// first: the 32-bit words of a `BigUint`, or the base-10^9 limbs of a
+/// decimal number. Only the carries after the inverse transform depend on
+/// the base.
+pub trait Coefficients {
+    fn coefficients(&self) -> impl Iterator<Item = u32>;
+}
+
+impl Coefficients for BigUint {
+    fn coefficients(&self) -> impl Iterator<Item = u32> {
+        self.iter_u32_digits()
+    }
+}
+
+impl Coefficients for [u32] {
+    fn coefficients(&self) -> impl Iterator<Item = u32> {
+        self.iter().copied()
+    }
 }
 
 /// The factor that makes a pointwise product come out of the inverse
@@ -68,16 +90,16 @@ pub struct Spectrum {
 }
 
 impl Spectrum {
-    /// The transform of `x`, which must have at most `len` words, `len` a
-    /// value of [`transform_len`].
-    pub fn new(x: &BigUint, len: usize) -> Self {
-        debug_assert!(words(x) <= len && transform_len(len) == len);
+    /// The transform of `x`, which must have at most `len` coefficients,
+    /// `len` a value of [`transform_len`].
+    pub fn new(x: &(impl Coefficients + ?Sized), len: usize) -> Self {
+        debug_assert!(x.coefficients().count() <= len && transform_len(len) == len);
         ROOTS.with_borrow_mut(|roots| {
             // Scaled once here, so products with it need no scaling.
             let residues = std::array::from_fn(|i| {
                 let prime = PRIMES[i];
                 let scale = scale(len, prime);
-                let mut residue = transformed(x, len, &mut roots[i], prime);
+                let mut residue = transformed(x.coefficients(), len, &mut roots[i], prime);
                 for value in &mut residue {
                     *value = reduce(scale.mul(*value, prime.p), prime.p);
                 }
@@ -222,8 +244,33 @@ pub fn square_by_transform(x: &BigUint) -> BigUint {
     )
 }
 
+/// `x·y` for `x` and `y` in base-10^9 limbs, least significant first, by
+/// transform: the product's limbs, without leading zero limbs. The product
+/// must have at most [`MAX_PRODUCT_WORDS`] limbs.
+///
+/// # Worst-case complexity
+/// As [`multiply_by_transform`]'s products that fill their transforms.
+pub fn multiply_decimal(x: &[u32], y: &[u32]) -> Vec<u32> {
+    Spectrum::new(y, transform_len(x.len() + y.len())).decimal_product(x, y.len())
+}
+
+impl Spectrum {
+    /// `x·y` in base-10^9 limbs, for `y` the `y_limbs` limbs of this
+    /// spectrum; the product must fit in [`Spectrum::len`] limbs.
+    pub fn decimal_product(&self, x: &[u32], y_limbs: usize) -> Vec<u32> {
+        carry_decimal(convolve(x, self), x.len() + y_limbs)
+    }
+}
+
+/// `x²` for `x` in base-10^9 limbs, as [`multiply_decimal`], with two
+/// transforms per prime instead of three.
+pub fn square_decimal(x: &[u32]) -> Vec<u32> {
+    let limbs = 2 * x.len();
+    carry_decimal(square_residues(x, transform_len(limbs)), limbs)
+}
+
 /// The residues of `x²` at `len` points, cyclic if `x` is longer.
-fn square_residues(x: &BigUint, len: usize) -> [Vec<u32>; 3] {
+fn square_residues(x: &(impl Coefficients + ?Sized), len: usize) -> [Vec<u32>; 3] {
     convolve_with(x, len, |_, prime, residue| {
         let scale = scale(len, prime);
         for value in residue {
@@ -234,7 +281,7 @@ fn square_residues(x: &BigUint, len: usize) -> [Vec<u32>; 3] {
 }
 
 /// The residues of `x·y`, `y` given by its (scaled) spectrum.
-fn convolve(x: &BigUint, spectrum: &Spectrum) -> [Vec<u32>; 3] {
+fn convolve(x: &(impl Coefficients + ?Sized), spectrum: &Spectrum) -> [Vec<u32>; 3] {
     convolve_with(x, spectrum.len, |i, prime, residue| {
         for (value, other) in residue.iter_mut().zip(&spectrum.residues[i]) {
             *value = mul_montgomery(*other, *value, prime);
@@ -245,13 +292,13 @@ fn convolve(x: &BigUint, spectrum: &Spectrum) -> [Vec<u32>; 3] {
 /// For each prime `i`: transforms `x` at `len` points, lets `pointwise`
 /// combine the result in place, and transforms it back.
 fn convolve_with(
-    x: &BigUint,
+    x: &(impl Coefficients + ?Sized),
     len: usize,
     pointwise: impl Fn(usize, Prime, &mut [u32]),
 ) -> [Vec<u32>; 3] {
     ROOTS.with_borrow_mut(|roots| {
         std::array::from_fn(|i| {
-            let mut residue = transformed(x, len, &mut roots[i], PRIMES[i]);
+            let mut residue = transformed(x.coefficients(), len, &mut roots[i], PRIMES[i]);
             pointwise(i, PRIMES[i], &mut residue);
             inverse(&mut residue, &mut roots[i], PRIMES[i]);
             residue

@@ -2,8 +2,6 @@
 //! words as residues, and the forward and inverse transforms of one residue
 //! vector, with the butterflies whose loops decide the speed.
 
-use num_bigint::BigUint;
-
 use super::modular::{Prime, Twiddle, reduce};
 use super::roots::RootTable;
 
@@ -18,7 +16,7 @@ pub(super) const MIN_LEN: usize = 16;
 
 /// The number of points of the transform for a product of `words` words:
 /// the least 2^k or 3·2^k that holds it.
-pub(super) fn transform_len(words: usize) -> usize {
+pub fn transform_len(words: usize) -> usize {
     let power = words.max(MIN_LEN).next_power_of_two();
     if power / 4 * 3 >= words && power / 4 * 3 >= MIN_LEN {
         power / 4 * 3
@@ -37,27 +35,28 @@ pub(super) fn full_len(len: usize) -> usize {
     }
 }
 
-/// The transform of `x` modulo one prime, at `len` points.
+/// The transform modulo one prime, at `len` points, of the integer whose
+/// 32-bit coefficients are `words`, least significant first.
 pub(super) fn transformed(
-    x: &BigUint,
+    words: impl Iterator<Item = u32>,
     len: usize,
     roots: &mut RootTable,
     prime: Prime,
 ) -> Vec<u32> {
-    let mut residue = load(x, len, prime.p);
+    let mut residue = load(words, len, prime.p);
     forward(&mut residue, roots, prime);
     residue
 }
 
-/// The 32-bit words of `x` modulo `p`, zero-padded to `len` or, beyond
+/// The 32-bit `words` modulo `p`, zero-padded to `len` or, beyond
 /// `len` words, folded (word `k` added to slot `k mod len`, as a cyclic
 /// convolution wants), each in `[0, 2p)`. A word is below 2^32 < 3p, so one
 /// subtraction brings it below 2p.
-fn load(x: &BigUint, len: usize, p: u32) -> Vec<u32> {
+fn load(words: impl Iterator<Item = u32>, len: usize, p: u32) -> Vec<u32> {
     let mut residue = vec![0u32; len];
     let mut slot = 0;
     let mut folding = false;
-    for word in x.iter_u32_digits() {
+    for word in words {
         let word = if word >= p { word - p } else { word };
         residue[slot] = if folding {
             reduce(residue[slot], p) + reduce(word, p)
