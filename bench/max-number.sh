@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 numbers=("$@")
-[ ${#numbers[@]} -gt 0 ] || numbers=(100000 150000 200000 250000 300000 400000 500000)
+[ ${#numbers[@]} -gt 0 ] || numbers=(300000 500000 700000 800000 900000 1000000 1200000)
 largest=$(printf '%s\n' "${numbers[@]}" | sort -n | tail -1)
 port=5110
 repeats=5

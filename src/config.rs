@@ -10,9 +10,9 @@ pub const MAX_NUMBER_VAR: &str = "FACTORIAL_MAX_NUMBER";
 
 /// The largest `n` served when [`MAX_NUMBER_VAR`] is unset: what a
 /// 0.25 vCPU Fargate task answers in under a second (`bench/max-number.sh`,
-/// and "The default maximum" in `docs/performance.md`). 300000! has 1512852
+/// and "The default maximum" in `docs/performance.md`). 900000! has 4967957
 /// digits.
-pub const DEFAULT_MAX_NUMBER: u64 = 300_000;
+pub const DEFAULT_MAX_NUMBER: u64 = 900_000;
 
 /// The settings in force for one request or call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@ const RATE_LIMIT_WINDOW = Duration.minutes(5);
 
 /**
  * A query whose `number` has five or more significant digits, matched on the
- * URL-decoded query string: the requests that cost a task real CPU (about
- * 0.9 s for 300000!).
+ * URL-decoded query string: the requests that cost a task real CPU (about a
+ * second at 0.25 vCPU for 900000!, the default maximum).
  *
  * It follows the runner (`src/http/query.rs`): the query splits on `&`, then
  * each name and value is form-decoded, and the first `number` key wins. So:

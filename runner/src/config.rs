@@ -82,7 +82,7 @@ pub struct ServeOptions {
     pub component: Option<PathBuf>,
 
     /// The largest n whose factorial is served. Passed to the component as
-    /// `FACTORIAL_MAX_NUMBER`; when unset the component's default (300000)
+    /// `FACTORIAL_MAX_NUMBER`; when unset the component's default (900000)
     /// applies.
     #[arg(long, env = MAX_NUMBER_VAR, value_parser = parse_max_number)]
     pub max_number: Option<u64>,
@@ -130,7 +130,7 @@ pub struct Limits {
     pub request_timeout: Duration,
 
     /// Linear memory one instance may use, in MiB; beyond it the request gets
-    /// 500. 300000! needs about 22 MiB: raise this with the maximum n.
+    /// 500. 900000! needs about 40 MiB: raise this with the maximum n.
     #[arg(long, env = "FACTORIAL_MEMORY_LIMIT_MIB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(2..=4096))]
     pub memory_limit_mib: u64,

@@ -92,7 +92,7 @@ fn a_uri_over_the_http_crates_cap_gets_414_when_the_head_fits() {
     let longest = target(65_534 - "/api/v1/factorial?number=".len());
     runner
         .get(&longest)
-        .assert(400, TEXT, "Number too large: the maximum is 300000");
+        .assert(400, TEXT, "Number too large: the maximum is 900000");
     for too_long in [format!("{longest}9"), target(100_000)] {
         let response = runner.get(&too_long);
         assert_eq!(

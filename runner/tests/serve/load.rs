@@ -17,7 +17,7 @@ use crate::support::{ReceivedResponse, Runner, send};
 /// The runner's in-flight limit (`--max-concurrent`) in these tests.
 const LIMIT: usize = 16;
 
-/// The default maximum, the largest n asked for: 1,512,852 digits.
+/// The largest n asked for: 1,512,852 digits.
 const LARGEST: u64 = 300_000;
 
 /// The numbers the clients ask for, each as often: mostly small, and up to
