@@ -21,7 +21,7 @@ install_wasmtime
 install_npm_lockfile examples/js
 
 echo "==> the contract on wasmtime serve and jco serve"
-cargo test --locked -p factorial-runner --test serve -- --ignored hosts::
+cargo test --locked -p factorial-runner --test serve -- --ignored hosts::wasmtime_serve hosts::jco_serve
 
 echo "==> the typed export from Rust, on wasmtime"
 cargo run --locked --quiet --example embed -- "$component"
