@@ -140,7 +140,7 @@ export class FactorialService extends Construct {
     Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is limited to the CDK assets repository.',
+        "ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is limited to the image's repository (the CDK assets one, or the one the image parameter names).",
     });
     Validations.of(taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
