@@ -102,6 +102,10 @@ async fn publish(
             Ok(now) => now,
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "skipping an EMF sample");
+                // `stop` has completed once: polling it again would panic.
+                if last {
+                    return;
+                }
                 continue;
             }
         };
