@@ -313,7 +313,8 @@ podman healthcheck run fargate
 echo "HEALTHCHECK: healthy"
 served=$(podman logs fargate | python3 -c 'import json, sys; print(next(json.loads(l)["component"] for l in sys.stdin if "listening" in l))')
 expected=/app/factorial.cwasm
-grep -qw avx512dq /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && expected=/app/factorial.x86-64-v4.cwasm
+grep -qw avx512f /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo \
+    && expected=/app/factorial.x86-64-v4.cwasm
 [ "$served" = "$expected" ] || { echo "the runner serves $served, not $expected"; exit 1; }
 echo "the runner serves $served"
 contract "127.0.0.1:$port"

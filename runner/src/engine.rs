@@ -133,11 +133,17 @@ fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
         .with_context(|| format!("cannot load the component {}", path.display()))
 }
 
-/// A CPU level a precompiled artifact can be compiled for: its name, which
-/// is also a Cranelift preset, and whether this host has its features.
+/// A CPU level a precompiled artifact can be compiled for: its name, the
+/// Cranelift settings that enable its features, and whether this host has
+/// them.
 pub struct CpuLevel {
-    /// The level's name, such as `x86-64-v3`, and its Cranelift preset.
+    /// The level's name, such as `x86-64-v3`.
     pub name: &'static str,
+    /// Cranelift's preset of the same name, then the features the level has
+    /// that the preset leaves out: Cranelift's `x86-64-v3` lacks `has_avx`,
+    /// so its vector code keeps SSE's two-operand encodings, and its
+    /// `x86-64-v4` lacks `has_avx512f`.
+    pub cranelift_flags: &'static [&'static str],
     /// Whether this host's CPU has every feature the level needs.
     pub host_has: fn() -> bool,
 }
@@ -146,7 +152,7 @@ pub struct CpuLevel {
 /// last, x86-64-v3 (AVX2, BMI2, FMA: Haswell, Zen and later, every Nitro
 /// host Fargate runs on), is the portable baseline, `factorial.cwasm`: an
 /// image built on a CPU with AVX-512 still starts on one without. The
-/// x86-64-v4 one adds AVX-512 (DQ and VL), which Cranelift uses for the
+/// x86-64-v4 one adds AVX-512 (F, DQ and VL), which Cranelift uses for the
 /// component's 64-bit vector multiplications; the runner serves it on a host
 /// that has those features (see [`host_levels`]). Serving also has wasmtime
 /// check an artifact's features against the host's, and refuse to start on
@@ -156,10 +162,12 @@ pub struct CpuLevel {
 pub const CPU_LEVELS: &[CpuLevel] = &[
     CpuLevel {
         name: "x86-64-v4",
+        cranelift_flags: &["x86-64-v4", "has_avx", "has_avx512f"],
         host_has: host_has_x86_64_v4,
     },
     CpuLevel {
         name: "x86-64-v3",
+        cranelift_flags: &["x86-64-v3", "has_avx"],
         host_has: host_has_x86_64_v3,
     },
 ];
@@ -195,7 +203,7 @@ fn host_has_x86_64_v3() -> bool {
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 fn host_has_x86_64_v4() -> bool {
     use std::arch::is_x86_feature_detected as has;
-    host_has_x86_64_v3() && has!("avx512dq") && has!("avx512vl")
+    host_has_x86_64_v3() && has!("avx512f") && has!("avx512dq") && has!("avx512vl")
 }
 
 /// What an engine is for.
@@ -217,9 +225,11 @@ fn new_engine(purpose: Purpose) -> Result<Engine> {
         config
             .target("x86_64-unknown-linux-gnu")
             .map_err(anyhow::Error::from)?;
-        // SAFETY: the artifact is only run after wasmtime has checked that
-        // the host has every feature the preset enables.
-        unsafe { config.cranelift_flag_enable(level.name) };
+        for flag in level.cranelift_flags {
+            // SAFETY: the artifact is only run after wasmtime has checked
+            // that the host has every feature these flags enable.
+            unsafe { config.cranelift_flag_enable(flag) };
+        }
     }
     if let Purpose::Serve(limits) = purpose {
         // Instances come from pre-reserved slots: instantiation costs a few
