@@ -51,23 +51,19 @@ pub(super) fn transformed(
 /// The 32-bit `words` modulo `p`, zero-padded to `len` or, beyond
 /// `len` words, folded (word `k` added to slot `k mod len`, as a cyclic
 /// convolution wants), each in `[0, 2p)`. A word is below 2^32 < 3p, so one
-/// subtraction brings it below 2p.
-fn load(words: impl Iterator<Item = u32>, len: usize, p: u32) -> Vec<u32> {
-    let mut residue = vec![0u32; len];
+/// [`reduce`] brings it below 2p.
+///
+/// The first `len` words, all of them unless folding, are reduced in a
+/// loop of their own, which LLVM vectorizes and unrolls: a loop turn per
+/// word would also be an epoch check per word in the runner.
+fn load(mut words: impl Iterator<Item = u32>, len: usize, p: u32) -> Vec<u32> {
+    let mut residue = Vec::with_capacity(len);
+    residue.extend(words.by_ref().take(len).map(|word| reduce(word, p)));
+    residue.resize(len, 0);
     let mut slot = 0;
-    let mut folding = false;
     for word in words {
-        let word = if word >= p { word - p } else { word };
-        residue[slot] = if folding {
-            reduce(residue[slot], p) + reduce(word, p)
-        } else {
-            word
-        };
-        slot += 1;
-        if slot == len {
-            slot = 0;
-            folding = true;
-        }
+        residue[slot] = reduce(residue[slot], p) + reduce(reduce(word, p), p);
+        slot = if slot + 1 == len { 0 } else { slot + 1 };
     }
     residue
 }
