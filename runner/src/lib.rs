@@ -17,6 +17,7 @@
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
 //! - [`server`]: the listener, access log and graceful shutdown;
 //!   [`watchdog`]: the header and idle timeouts of each connection.
+//! - [`log`]: the log's JSON lines on stdout, written in batches.
 //! - [`admin`] and [`metrics`]: Prometheus metrics; [`emf`]: the same
 //!   metrics as CloudWatch Embedded Metric Format records on stdout.
 //! - [`error`]: why a request got no answer from the component.
@@ -33,6 +34,7 @@ pub mod epoch;
 pub mod error;
 pub mod healthcheck;
 pub mod host;
+pub mod log;
 pub mod metrics;
 pub mod server;
 pub mod service;

@@ -10,11 +10,11 @@ use factorial_runner::config::{self, Cli, Command, ServeOptions};
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
 use factorial_runner::{admin, healthcheck, server};
-use factorial_runner::{emf, engine};
+use factorial_runner::{emf, engine, log};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _flush_logs_on_exit = init_logging();
+    let _flush_logs_on_exit = log::init();
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(options)) => serve(options),
@@ -87,23 +87,4 @@ async fn stop_signal() {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// One JSON object per line on stdout, as CloudWatch reads them; the level
-/// comes from `RUST_LOG` (default `info`). Lines are written by a background
-/// thread, so a request never waits on stdout: that write was a third of a
-/// small request's cost. The returned guard flushes them at exit.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (stdout, guard) = tracing_appender::non_blocking(std::io::stdout());
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_env_filter(filter)
-        .with_writer(stdout)
-        .init();
-    guard
 }

@@ -26,6 +26,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::cache::CacheStatus;
 use crate::config::Limits;
 use crate::error::RequestError;
+use crate::log;
 use crate::metrics::Metrics;
 use crate::service::Service;
 use crate::watchdog::{Activity, Timeouts, WatchedIo};
@@ -203,16 +204,15 @@ impl Drop for AccessLog {
         let duration = self.started.elapsed();
         self.metrics.request_finished(self.status, duration);
         self.activity.request_finished();
-        tracing::info!(
-            method = %self.method,
-            path = %self.path,
-            status = self.status,
-            bytes = self.bytes,
-            cache = self.cache.as_str(),
-            duration_ms = duration.as_secs_f64() * 1e3,
-            request_id = %self.request_id,
-            "request"
-        );
+        log::access(&log::Access {
+            method: &self.method,
+            path: &self.path,
+            status: self.status,
+            bytes: self.bytes,
+            cache: self.cache.as_str(),
+            duration,
+            request_id: &self.request_id,
+        });
     }
 }
 
