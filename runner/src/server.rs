@@ -6,8 +6,8 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -170,6 +170,8 @@ fn failure(error: &RequestError) -> Response<HyperOutgoingBody> {
 /// front may), else one made here: unique within this process.
 fn request_id(request: &Request<Incoming>) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
+    // Read once: `getpid` is a system call each time.
+    static PROCESS_ID: OnceLock<u32> = OnceLock::new();
     let given = request
         .headers()
         .get("x-request-id")
@@ -179,7 +181,7 @@ fn request_id(request: &Request<Incoming>) -> String {
         Some(id) => id.to_string(),
         None => format!(
             "{:x}-{}",
-            std::process::id(),
+            PROCESS_ID.get_or_init(std::process::id),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ),
     }
