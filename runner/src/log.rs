@@ -1,14 +1,14 @@
 //! The runner's log: one JSON object per line on stdout, as CloudWatch
 //! reads them, written in batches.
 //!
-//! Each line goes into a buffer in memory and a background thread writes
-//! the buffer out at most every [`FLUSH_INTERVAL`], or sooner past
-//! [`FLUSH_BYTES`]. A request never waits on stdout, and a line costs no
-//! allocation, no channel message and no wake-up of the writing thread of
-//! its own. The access line of each request ([`access`]) is formatted here
-//! rather than by `tracing`'s JSON layer, which builds a map of values for
-//! every event: with both, small cached answers came at three quarters of
-//! the rate they come at with the access log off.
+//! Each line is appended to a buffer in memory, and a background thread
+//! writes the buffer out at most every [`FLUSH_INTERVAL`], or sooner past
+//! [`FLUSH_BYTES`]: a request never waits on stdout, and a line needs no
+//! message or wake-up of its own to reach the writing thread. The access
+//! line of each request ([`access`]) is formatted here rather than by
+//! `tracing`'s JSON layer, which builds a map of values for every event.
+//! Through that layer and a channel message each, access lines cost small
+//! cached answers a quarter of their rate.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
