@@ -10,6 +10,7 @@
 //! Through that layer and a channel message each, access lines cost small
 //! cached answers a quarter of their rate.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
@@ -100,6 +101,23 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Appends one whole line, and wakes the writing thread when the line
+    /// starts a batch or fills one.
+    fn append(&self, line: &[u8]) {
+        let mut state = self.lock();
+        let before = state.lines.len();
+        if before + line.len() > MAX_BUFFERED_BYTES {
+            state.dropped += 1;
+            return;
+        }
+        state.lines.extend_from_slice(line);
+        drop(state);
+        let after = before + line.len();
+        if before == 0 || (before < FLUSH_BYTES && after >= FLUSH_BYTES) {
+            self.wake.notify_one();
+        }
+    }
 }
 
 /// What `tracing` writes each formatted event to: one `write` per event,
@@ -114,29 +132,9 @@ impl<'a> MakeWriter<'a> for Appender {
     }
 }
 
-impl Shared {
-    /// Appends what `format` writes, one whole line, and wakes the writing
-    /// thread when the line starts a batch or fills one.
-    fn append(&self, format: impl FnOnce(&mut Vec<u8>)) {
-        let mut state = self.lock();
-        let before = state.lines.len();
-        format(&mut state.lines);
-        if state.lines.len() > MAX_BUFFERED_BYTES {
-            state.lines.truncate(before);
-            state.dropped += 1;
-            return;
-        }
-        let after = state.lines.len();
-        drop(state);
-        if before == 0 || (before < FLUSH_BYTES && after >= FLUSH_BYTES) {
-            self.wake.notify_one();
-        }
-    }
-}
-
 impl Write for &Shared {
     fn write(&mut self, line: &[u8]) -> io::Result<usize> {
-        self.append(|lines| lines.extend_from_slice(line));
+        self.append(line);
         Ok(line.len())
     }
 
@@ -164,20 +162,24 @@ pub struct Access<'a> {
 }
 
 /// Logs one request at `INFO`, as `tracing` would with these fields (so
-/// `RUST_LOG` governs it like any other line), in the same JSON shape.
+/// `RUST_LOG` governs it like any other line), in the same JSON shape, to
+/// the log [`init`] set up: before it, nowhere. The line is formatted
+/// outside the buffer's lock, in a buffer each thread keeps.
 pub fn access(request: &Access) {
+    thread_local! {
+        static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let Some(log) = LOG.get() else {
+        return;
+    };
     if !tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO) {
         return;
     }
-    let format = |line: &mut Vec<u8>| write_access(line, SystemTime::now(), request);
-    match LOG.get() {
-        Some(log) => log.append(format),
-        None => {
-            let mut line = Vec::new();
-            format(&mut line);
-            let _ = io::stdout().lock().write_all(&line);
-        }
-    }
+    LINE.with_borrow_mut(|line| {
+        line.clear();
+        write_access(line, SystemTime::now(), request);
+        log.append(line);
+    });
 }
 
 /// The access line: `tracing`'s JSON fields in its order, timestamp first
