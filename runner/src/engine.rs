@@ -133,17 +133,17 @@ fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
         .with_context(|| format!("cannot load the component {}", path.display()))
 }
 
-/// A CPU level a precompiled artifact can be compiled for: its name, the
-/// Cranelift settings that enable its features, and whether this host has
-/// them.
+/// A CPU level a precompiled artifact can be compiled for: its name, which
+/// is also a Cranelift preset, the features the preset leaves out, and
+/// whether this host has them all.
 pub struct CpuLevel {
-    /// The level's name, such as `x86-64-v3`.
+    /// The level's name, such as `x86-64-v3`, and its Cranelift preset.
     pub name: &'static str,
-    /// Cranelift's preset of the same name, then the features the level has
-    /// that the preset leaves out: Cranelift's `x86-64-v3` lacks `has_avx`,
-    /// so its vector code keeps SSE's two-operand encodings, and its
-    /// `x86-64-v4` lacks `has_avx512f`.
-    pub cranelift_flags: &'static [&'static str],
+    /// The Cranelift flags of features the level has but its preset does not
+    /// enable: Cranelift's `x86-64-v3` lacks `has_avx`, so its vector code
+    /// keeps SSE's two-operand encodings, and its `x86-64-v4` lacks
+    /// `has_avx512f`.
+    pub preset_omits: &'static [&'static str],
     /// Whether this host's CPU has every feature the level needs.
     pub host_has: fn() -> bool,
 }
@@ -162,12 +162,12 @@ pub struct CpuLevel {
 pub const CPU_LEVELS: &[CpuLevel] = &[
     CpuLevel {
         name: "x86-64-v4",
-        cranelift_flags: &["x86-64-v4", "has_avx", "has_avx512f"],
+        preset_omits: &["has_avx", "has_avx512f"],
         host_has: host_has_x86_64_v4,
     },
     CpuLevel {
         name: "x86-64-v3",
-        cranelift_flags: &["x86-64-v3", "has_avx"],
+        preset_omits: &["has_avx"],
         host_has: host_has_x86_64_v3,
     },
 ];
@@ -225,7 +225,7 @@ fn new_engine(purpose: Purpose) -> Result<Engine> {
         config
             .target("x86_64-unknown-linux-gnu")
             .map_err(anyhow::Error::from)?;
-        for flag in level.cranelift_flags {
+        for flag in std::iter::once(&level.name).chain(level.preset_omits) {
             // SAFETY: the artifact is only run after wasmtime has checked
             // that the host has every feature these flags enable.
             unsafe { config.cranelift_flag_enable(flag) };
