@@ -25,6 +25,9 @@ use super::ntt::{self, DECIMAL_BASE, Spectrum, split_decimal, transform_len};
 /// half again as long at 10^4.
 const TRANSFORM_THRESHOLD_LIMBS: usize = 96;
 
+/// From this many limbs, squares go by transform.
+const SQUARE_TRANSFORM_THRESHOLD_LIMBS: usize = 288;
+
 /// Rows a schoolbook product adds to its 64-bit column sums before carrying
 /// them: a carried column (below 10^9) plus 16 products below 10^18 stays
 /// below 2^64.
@@ -124,8 +127,13 @@ impl Decimal {
     /// As [`Decimal::multiply`].
     pub fn square(&self) -> Decimal {
         let x = &self.limbs;
-        if x.len() < TRANSFORM_THRESHOLD_LIMBS {
-            return self.multiply(self);
+        if x.is_empty() {
+            return Decimal { limbs: Vec::new() };
+        }
+        if x.len() < SQUARE_TRANSFORM_THRESHOLD_LIMBS {
+            return Decimal {
+                limbs: schoolbook_square(x),
+            };
         }
         assert!(2 * x.len() <= ntt::MAX_PRODUCT_WORDS, "product too long");
         Decimal {
@@ -228,6 +236,42 @@ fn schoolbook(x: &[u32], y: &[u32]) -> Vec<u32> {
     limbs
 }
 
+/// The limbs of `x²`, for non-empty normalised `x`: each product of two
+/// different limbs once, as [`schoolbook`] adds them, then the sum doubled
+/// and the squares of the limbs added in one carried pass. Half the
+/// products of `schoolbook(x, x)`.
+///
+/// # Worst-case complexity
+/// O(|x|²).
+fn schoolbook_square(x: &[u32]) -> Vec<u32> {
+    let mut columns = vec![0u64; 2 * x.len()];
+    for (block, rows) in x.chunks(ROWS_PER_CARRY).enumerate() {
+        let first = block * ROWS_PER_CARRY;
+        for (offset, &row) in rows.iter().enumerate() {
+            let i = first + offset;
+            let row = u64::from(row);
+            for (column, &limb) in columns[2 * i + 1..].iter_mut().zip(&x[i + 1..]) {
+                *column += row * u64::from(limb);
+            }
+        }
+        carry_columns(&mut columns[2 * first + 1..]);
+    }
+    let mut carry = 0u64;
+    for (pair, &limb) in columns.as_chunks_mut::<2>().0.iter_mut().zip(x) {
+        // 2·(10^9 − 1) + (10^9 − 1)² + a carry below 2^31: within 64 bits.
+        let square = u64::from(limb) * u64::from(limb);
+        let (quotient, low) = split_decimal(2 * pair[0] + square + carry);
+        let (quotient, high) = split_decimal(2 * pair[1] + quotient);
+        (pair[0], pair[1], carry) = (u64::from(low), u64::from(high), quotient);
+    }
+    debug_assert_eq!(carry, 0);
+    let mut limbs: Vec<u32> = columns.into_iter().map(|column| column as u32).collect();
+    while limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    limbs
+}
+
 /// Carries column sums so that each is below 10^9. The last column never
 /// overflows: the product has at most as many limbs as there are columns.
 fn carry_columns(columns: &mut [u64]) {
@@ -310,6 +354,8 @@ mod tests {
         lengths.extend([
             (TRANSFORM_THRESHOLD_LIMBS - 1, 500),
             (TRANSFORM_THRESHOLD_LIMBS, TRANSFORM_THRESHOLD_LIMBS),
+            (SQUARE_TRANSFORM_THRESHOLD_LIMBS - 1, 2),
+            (SQUARE_TRANSFORM_THRESHOLD_LIMBS, 2),
             (1000, 1000),
             (1500, 700),
             (3000, 3),
