@@ -6,7 +6,8 @@
 # component's own code in process, no sandbox, no cache). Rows: requests per
 # second for n = 50 (every request the same n) and for n random in 0..=1000
 # (wrk, 2 threads, 32 connections, 8 s; the best of two rounds, the hosts
-# interleaved); 32 concurrent clients on one
+# interleaved), and each server's CPU time per request in that round; 32
+# concurrent clients on one
 # uncached 300000! (wall time, and the server's CPU seconds); the median of 11
 # requests (interleaved across the hosts) for 100000! and 300000!, each a
 # miss, and for 100000! repeated;
@@ -63,6 +64,8 @@ serve_pid=$!
 "$native" "127.0.0.1:$reference" &
 reference_pid=$!
 server_pids=("$cached_pid" "$uncached_pid" "$serve_pid" "$reference_pid")
+declare -A pid_of
+for i in "${!hosts[@]}"; do pid_of[${hosts[$i]}]=${server_pids[$i]}; done
 pids+=("${server_pids[@]}")
 for port in "${hosts[@]}"; do
     until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
@@ -75,23 +78,29 @@ rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 cpu_seconds() {
     awk -v tick="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / tick}' "/proc/$1/stat"
 }
-# Requests per second on PORT: wrk -t2 -c32 -d8s, with wrk's ARGS...
+# Requests per second on PORT (served by PID): wrk -t2 -c32 -d8s, with
+# wrk's ARGS...; then the server's CPU microseconds per request.
 rps() {
-    local port=$1; shift
-    wrk -t2 -c32 -d8s "$@" "http://127.0.0.1:$port/api/v1/factorial?number=50" \
-        | awk '/Requests\/sec/ {printf "%.0f", $2}'
+    local port=$1 pid=$2; shift 2
+    local cpu_before; cpu_before=$(cpu_seconds "$pid")
+    wrk -t2 -c32 -d8s "$@" "http://127.0.0.1:$port/api/v1/factorial?number=50" >"$work/wrk"
+    awk -v cpu="$(awk -v a="$(cpu_seconds "$pid")" -v b="$cpu_before" 'BEGIN {print a - b}')" '
+        /requests in/ {requests = $1}
+        /Requests\/sec/ {rate = $2}
+        END {printf "%.0f %.0f", rate, cpu / requests * 1e6}' "$work/wrk"
 }
-# The best of two rounds of `rps PORT ARGS...` on each of PORTS (a
+# The best of two rounds of `rps PORT PID ARGS...` on each of PORTS (a
 # space-separated list), the rounds interleaved so that a change in the
-# machine's load falls on every host alike.
+# machine's load falls on every host alike: its requests per second and,
+# from the same round, the server's CPU microseconds per request.
 best_rps() {
     local ports=$1; shift
     local port
     for _ in 1 2; do
-        for port in $ports; do echo "$port $(rps "$port" "$@")"; done
+        for port in $ports; do echo "$port $(rps "$port" "${pid_of[$port]}" "$@")"; done
     done >"$work/rates"
     for port in $ports; do
-        awk -v port="$port" '$1 == port && $2 > best {best = $2} END {print best}' "$work/rates"
+        awk -v port="$port" '$1 == port && $2 > best {best = $2; cpu = $3} END {print best, cpu}' "$work/rates"
     done
 }
 # The medians of 11 times, in ms, of GET PATH_AND_QUERY on each of PORTS,
@@ -139,21 +148,28 @@ single_flight="$(( $(cache_counter misses) - misses_before )) miss, $(cache_coun
 
 rss_idle=$(rss_mib "$cached_pid")
 (sleep 4; rss_mib "$cached_pid" >"$work/rss-loaded") &
-mapfile -t hot < <(best_rps "${hosts[*]}")
+mapfile -t hot_runs < <(best_rps "${hosts[*]}")
 rss_loaded=$(cat "$work/rss-loaded")
 cat >"$work/random.lua" <<'EOF'
 request = function()
     return wrk.format("GET", "/api/v1/factorial?number=" .. math.random(0, 1000))
 end
 EOF
-mapfile -t random < <(best_rps "$uncached $serve $reference" -s "$work/random.lua")
-random=("-" "${random[@]}")
+mapfile -t random_runs < <(best_rps "$uncached $serve $reference" -s "$work/random.lua")
+random_runs=("- -" "${random_runs[@]}")
+hot=() hot_cpu=() random=() random_cpu=()
+for i in "${!hosts[@]}"; do
+    read -r rate cpu <<<"${hot_runs[$i]}"; hot+=("$rate"); hot_cpu+=("$cpu")
+    read -r rate cpu <<<"${random_runs[$i]}"; random+=("$rate"); random_cpu+=("$cpu")
+done
 
 printf '\n'
 row "measure" "runner" "runner" "wasmtime" "native"
 row "" "cache on" "cache off" "serve" "reference"
 row "requests/s, n=50 (best of 2 rounds)" "${hot[@]}"
 row "requests/s, n random in 0..=1000 (best of 2)" "${random[@]}"
+row "server CPU per request, n=50 (us)" "${hot_cpu[@]}"
+row "server CPU per request, n random (us)" "${random_cpu[@]}"
 row "32 clients on one 300000!: wall / CPU (s)" "${concurrency[@]}"
 mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants "${hosts[@]}")
 row "100000!, miss (ms, median of 11)" "${miss_100000[@]}"
