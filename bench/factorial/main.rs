@@ -43,6 +43,8 @@ struct Row {
     digits: usize,
     native: Duration,
     wasm: Duration,
+    /// With the runner's deadline checks compiled in.
+    wasm_checked: Duration,
     cpython: Option<Duration>,
     /// `mpz_fac_ui`, then `mpz_get_str`.
     gmp_factorial: Duration,
@@ -61,7 +63,9 @@ fn main() -> Result<()> {
     let component = wasm::build_component(root)?;
     let python = reference::python(root)?;
     let reference = reference::measure(root, &python, CPYTHON_MAX_N, (RUNS, ONCE_FROM_N), &SIZES)?;
-    let library = wasm::Embedding::load(&component, *SIZES.iter().max().unwrap_or(&0))?;
+    let max_number = *SIZES.iter().max().unwrap_or(&0);
+    let library = wasm::Embedding::load(&component, max_number, false)?;
+    let checked = wasm::Embedding::load(&component, max_number, true)?;
 
     let mut rows = Vec::new();
     for (&n, reference) in SIZES.iter().zip(&reference) {
@@ -76,11 +80,13 @@ fn main() -> Result<()> {
             "{n}! differs from GMP's natively"
         );
         let wasm = library.best_call(n, runs, &reference.digits)?;
+        let wasm_checked = checked.best_call(n, runs, &reference.digits)?;
         rows.push(Row {
             n,
             digits: digits.len(),
             native,
             wasm,
+            wasm_checked,
             cpython: reference.cpython,
             gmp_factorial: reference.gmp_factorial,
             gmp_digits: reference.gmp_digits,
@@ -126,18 +132,19 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// The table, with its ratios: wasm/GMP, CPython/wasm, and the growth
-/// from n/10 to n. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
+/// The table, with its ratios: wasm with the runner's deadline checks to
+/// wasm without, wasm/GMP, CPython/wasm, and the growth from n/10 to n. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
 /// each also shown alone.
 fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>9} {:>9} {:>11} {:>11} {:>12} {:>11} {:>11} {:>10} {:>9} {:>12} {:>12}",
+        "{:>9} {:>9} {:>11} {:>11} {:>13} {:>12} {:>11} {:>11} {:>10} {:>9} {:>12} {:>12}",
         "n",
         "digits",
         "native ms",
         "wasm ms",
+        "checked/wasm",
         "CPython ms",
         "GMP fac ms",
         "GMP str ms",
@@ -161,11 +168,12 @@ fn table(rows: &[Row]) -> String {
             });
         let _ = writeln!(
             out,
-            "{:>9} {:>9} {:>11.2} {:>11.2} {:>12} {:>11.2} {:>11.2} {:>10.2} {:>8.2}x {:>12} {:>12}",
+            "{:>9} {:>9} {:>11.2} {:>11.2} {:>12.2}x {:>12} {:>11.2} {:>11.2} {:>10.2} {:>8.2}x {:>12} {:>12}",
             row.n,
             row.digits,
             ms(row.native),
             ms(row.wasm),
+            ratio(row.wasm_checked, row.wasm),
             cpython,
             ms(row.gmp_factorial),
             ms(row.gmp_digits),
@@ -180,7 +188,7 @@ fn table(rows: &[Row]) -> String {
 
 fn csv(rows: &[Row]) -> String {
     csv_table(
-        "n,digits,native_s,wasm_s,cpython_s,gmp_s,gmp_factorial_s,gmp_digits_s",
+        "n,digits,native_s,wasm_s,cpython_s,gmp_s,gmp_factorial_s,gmp_digits_s,wasm_checked_s",
         rows.iter().map(|row| {
             vec![
                 row.n.to_string(),
@@ -191,6 +199,7 @@ fn csv(rows: &[Row]) -> String {
                 csv_seconds(row.gmp()),
                 csv_seconds(row.gmp_factorial),
                 csv_seconds(row.gmp_digits),
+                csv_seconds(row.wasm_checked),
             ]
         }),
     )

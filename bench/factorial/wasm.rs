@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, ensure};
 use factorial_runner::host::{GuestSettings, GuestState};
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Engine, Store};
+use wasmtime::{Config, Engine, Store};
 
 use crate::summary::{matches, median};
 
@@ -56,9 +56,14 @@ pub struct Embedding {
 
 impl Embedding {
     /// Compiles the component once; `max_number` becomes its
-    /// `FACTORIAL_MAX_NUMBER`.
-    pub fn load(path: &Path, max_number: u64) -> Result<Self> {
-        let engine = Engine::default();
+    /// `FACTORIAL_MAX_NUMBER`. With `deadline_checks`, the code checks
+    /// wasmtime's epoch at every function entry and loop head, as the
+    /// runner's does to stop a request at its deadline (the epoch never
+    /// advances here, so the checks cost their time and never stop a call).
+    pub fn load(path: &Path, max_number: u64, deadline_checks: bool) -> Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(deadline_checks);
+        let engine = Engine::new(&config)?;
         let component = Component::from_file(&engine, path)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("loading {}", path.display()))?;
@@ -82,6 +87,7 @@ impl Embedding {
     /// A fresh instance, as each request gets one.
     fn instantiate(&self) -> Result<(Store<GuestState>, Library)> {
         let mut store = Store::new(&self.engine, GuestState::new(&self.settings));
+        store.set_epoch_deadline(1);
         let library = Library::instantiate(&mut store, &self.component, &self.linker)?;
         Ok((store, library))
     }
