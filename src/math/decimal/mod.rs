@@ -229,11 +229,7 @@ fn schoolbook(x: &[u32], y: &[u32]) -> Vec<u32> {
         }
         carry_columns(&mut columns[first..]);
     }
-    let mut limbs: Vec<u32> = columns.into_iter().map(|column| column as u32).collect();
-    while limbs.last() == Some(&0) {
-        limbs.pop();
-    }
-    limbs
+    into_limbs(columns)
 }
 
 /// The limbs of `x²`, for non-empty normalised `x`: each product of two
@@ -265,6 +261,11 @@ fn schoolbook_square(x: &[u32]) -> Vec<u32> {
         (pair[0], pair[1], carry) = (u64::from(low), u64::from(high), quotient);
     }
     debug_assert_eq!(carry, 0);
+    into_limbs(columns)
+}
+
+/// Carried columns, each below 10^9, as limbs without leading zeros.
+fn into_limbs(columns: Vec<u64>) -> Vec<u32> {
     let mut limbs: Vec<u32> = columns.into_iter().map(|column| column as u32).collect();
     while limbs.last() == Some(&0) {
         limbs.pop();
