@@ -3,13 +3,18 @@
 //! deadline, and the guest's task, which runs the component's handler to
 //! the end of its response body. The engine and the compiled component are [`engine`]'s.
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use bytes::Bytes;
 use http_body_util::BodyExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use hyper::body::{Body, Frame, SizeHint};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use wasmtime::component::Resource;
 use wasmtime::{Store, Trap};
@@ -151,25 +156,29 @@ impl Service {
             .http()
             .new_response_outparam(sender)
             .map_err(guest_error)?;
-        let guest = tokio::task::spawn(run_guest(
-            self.component.pre().clone(),
-            store,
-            request,
-            response_out,
-            admission.instance,
-            self.deadline,
-            self.metrics.clone(),
-        ));
-        let request_slot = admission.request;
+        let (finished, guest_finished) = oneshot::channel();
+        let guest = tokio::task::spawn(
+            GuestRun {
+                pre: self.component.pre().clone(),
+                store,
+                request,
+                response_out,
+                _instance_slot: admission.instance,
+                deadline: self.deadline,
+                metrics: self.metrics.clone(),
+                finished,
+            }
+            .run(),
+        );
         match receiver.await {
-            // The body holds the request's slot: hyper drops the body once
-            // the answer is sent, or the client has gone.
             Ok(Ok(response)) => Ok(Computed {
-                response: response.map(move |body| {
-                    body.map_frame(move |frame| {
-                        let _slot = &request_slot;
-                        frame
-                    })
+                response: response.map(|body| {
+                    GuardedBody {
+                        inner: body,
+                        finished: Some(guest_finished),
+                        drained: false,
+                        _request_slot: admission.request,
+                    }
                     .boxed_unsync()
                 }),
                 guest,
@@ -215,35 +224,109 @@ impl Service {
     }
 }
 
-/// Runs the guest's handler to the end of its response body, within the
-/// deadline. A failure is counted and logged here, since after the response
-/// head is sent nobody else sees it.
-async fn run_guest(
+/// One request's guest, to run in a task of its own.
+struct GuestRun {
     pre: ProxyPre<GuestState>,
-    mut store: Store<GuestState>,
+    store: Store<GuestState>,
     request: Resource<HostIncomingRequest>,
     response_out: Resource<HostResponseOutparam>,
+    /// The instance's place in the pool, held until the guest is done.
     _instance_slot: OwnedSemaphorePermit,
     deadline: Duration,
     metrics: Arc<Metrics>,
-) -> Result<(), RequestError> {
-    // The epoch stops a guest that computes past its deadline; this timeout
-    // stops one that waits past it (on a slow client, say).
-    let run = tokio::time::timeout(deadline, async {
-        let proxy = pre.instantiate_async(&mut store).await?;
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, request, response_out)
-            .await
-    });
-    let result = match run.await {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(error)) => classify(error, deadline),
-        Err(_elapsed) => RequestError::DeadlineExceeded(deadline),
-    };
-    metrics.request_failed(&result);
-    tracing::warn!(error = result.chain(), "request failed");
-    Err(result)
+    /// Told whether the guest finished its work.
+    finished: oneshot::Sender<bool>,
+}
+
+impl GuestRun {
+    /// Runs the guest's handler to the end of its response body, within the
+    /// deadline, and says on `finished` whether it finished its work, before
+    /// its store (and with it what is left of the body) is dropped. A
+    /// failure is counted and logged here, since after the response head is
+    /// sent nobody else sees it.
+    async fn run(self) -> Result<(), RequestError> {
+        let GuestRun {
+            pre,
+            mut store,
+            request,
+            response_out,
+            _instance_slot,
+            deadline,
+            metrics,
+            finished,
+        } = self;
+        // The epoch stops a guest that computes past its deadline; this
+        // timeout stops one that waits past it (on a slow client, say).
+        let run = tokio::time::timeout(deadline, async {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, request, response_out)
+                .await
+        });
+        let outcome = run.await;
+        // The client may have gone, and the body with it.
+        let _ = finished.send(matches!(outcome, Ok(Ok(()))));
+        let result = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => classify(error, deadline),
+            Err(_elapsed) => RequestError::DeadlineExceeded(deadline),
+        };
+        metrics.request_failed(&result);
+        tracing::warn!(error = result.chain(), "request failed");
+        Err(result)
+    }
+}
+
+/// A response body that ends only once its guest has returned, and in an
+/// error if the guest failed. A guest that traps, or passes its deadline,
+/// mid-body leaves a stream that just stops, and a chunked body would end
+/// there with its last chunk, as if whole: the error makes hyper close the
+/// connection instead. It also holds the request's slot in flight: hyper
+/// drops the body once the answer is sent, or the client has gone.
+struct GuardedBody {
+    inner: HyperOutgoingBody,
+    /// Whether the guest finished its work; `None` once the end is given.
+    finished: Option<oneshot::Receiver<bool>>,
+    /// The guest's stream has ended.
+    drained: bool,
+    _request_slot: OwnedSemaphorePermit,
+}
+
+impl Body for GuardedBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let Some(finished) = this.finished.as_mut() else {
+            return Poll::Ready(None);
+        };
+        if !this.drained {
+            let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+            if frame.is_some() {
+                return Poll::Ready(frame);
+            }
+            this.drained = true;
+        }
+        // A guest task that ended without a word failed.
+        let whole = ready!(Pin::new(finished).poll(cx)).unwrap_or(false);
+        this.finished = None;
+        Poll::Ready((!whole).then_some(Err(wasmtime_wasi_http::Error::HttpResponseIncomplete)))
+    }
+
+    /// Not ended before its guest has returned, so that hyper polls for the
+    /// end rather than write it.
+    fn is_end_stream(&self) -> bool {
+        self.finished.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Why a guest call failed.
