@@ -331,13 +331,14 @@ for i in 0 1 2 3; do
     get "http://127.0.0.1:$port/api/v1/factorial?number=${numbers[$i]}" /dev/null "$root/sent-$i" >"$root/in-flight-$i" &
     clients+=($!)
 done
-# Together they take seconds on half a CPU: once all four are sent, all are
-# in flight.
+# Together they take 1 to 1.5 s on half a CPU. Once all four are sent, the
+# runner gets 0.6 s to read them (the computations already running delay
+# it: 0.2 s was not always enough), and all are in flight.
 for _ in $(seq 600); do
     [ "$(find "$root" -name 'sent-*' | wc -l)" = 4 ] && break
     sleep 0.1
 done
-sleep 0.2
+sleep 0.6
 podman stop --time 35 fargate >/dev/null 2>&1
 wait "${clients[@]}"
 for i in 0 1 2 3; do
