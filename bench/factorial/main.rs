@@ -133,8 +133,8 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 }
 
 /// The table, with its ratios: wasm with the runner's deadline checks to
-/// wasm without, wasm/GMP, CPython/wasm, and the growth from n/10 to n. GMP's time is `mpz_fac_ui` plus `mpz_get_str`,
-/// each also shown alone.
+/// wasm without, wasm/GMP, CPython/wasm, and the growth from n/10 to n.
+/// GMP's time is `mpz_fac_ui` plus `mpz_get_str`, each also shown alone.
 fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
