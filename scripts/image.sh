@@ -357,6 +357,57 @@ assert after, "no request was in flight at SIGTERM"
 assert messages[-1] == "drained", messages[-1]
 print(f"exit 0; {len(after)} request(s) in flight at SIGTERM answered whole, then drained")'
 
+echo "==> 32 clients that read nothing, in a task of 1 GiB"
+# Each asks for its own n near the maximum, and reads nothing for 15 s: the
+# runner admits the computations that fit in the container's memory, answers
+# the rest 503 at once, and holds the computed answers in its response
+# buffer. The container must survive, every client get its 200 or a 503.
+port=$(free_port)
+run_container burst "${fargate[@]}" --cpus 0.5 --memory 1024m --publish "127.0.0.1:$port:5000" \
+    "$(cat "$root/amd64.id")"
+wait_for_200 "http://127.0.0.1:$port/healthz" >/dev/null
+python3 - "$port" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+numbers = range(899200, 899232)
+clients = []
+for n in numbers:
+    client = socket.create_connection(("127.0.0.1", port), timeout=60)
+    client.sendall(f"GET /api/v1/factorial?number={n} HTTP/1.1\r\nHost: localhost\r\n"
+                   "Connection: close\r\n\r\n".encode())
+    clients.append(client)
+time.sleep(15)
+counts = {200: 0, 503: 0}
+for n, client in zip(numbers, clients):
+    received = bytearray()
+    while chunk := client.recv(1 << 20):
+        received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    status = int(head.split()[1])
+    if status == 200:
+        assert body.startswith(b'{"factorial":') and body.endswith(b"}\n"), f"{n}!: {len(body)} bytes"
+    elif status == 503:
+        assert "retry-after: 1" in head.decode().lower(), f"{n}: 503 without Retry-After"
+    else:
+        raise SystemExit(f"{n}: status {status}")
+    counts[status] += 1
+assert counts[200] > 0, counts
+print(f"{counts[200]} answered 200, {counts[503]} refused with 503")
+EOF
+state=$(podman inspect burst --format '{{.State.Running}} {{.State.OOMKilled}}')
+[ "$state" = "true false" ] || { echo "the container after the burst (running, OOM-killed): $state"; exit 1; }
+id=$(podman inspect burst --format '{{.Id}}')
+find /sys/fs/cgroup -path "*$id*" \( -name memory.max_usage_in_bytes -o -name memory.peak \) 2>/dev/null \
+    | while read -r peak; do
+        echo "the container still runs; its memory peaked at $(numfmt --to iec-i --suffix B <"$peak")"
+    done
+podman logs burst | python3 -c '
+import json, sys
+listening = next(json.loads(line) for line in sys.stdin if "listening" in line)
+budget, computations = listening["memory_budget_mib"], listening["computations"]
+print(f"memory budget {budget} MiB: {computations} computations at once")'
+podman rm --force --time 0 burst >/dev/null 2>&1
+
 echo "==> 100000! through the container, by artifact"
 # With the response cache off, so that each of the five is computed.
 for artifact in best baseline; do

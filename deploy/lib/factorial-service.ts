@@ -122,6 +122,9 @@ export class FactorialService extends Construct {
       environment: {
         FACTORIAL_LISTEN: `0.0.0.0:${CONTAINER_PORT}`,
         FACTORIAL_SHUTDOWN_GRACE: `${props.shutdownGrace.toSeconds()}s`,
+        // The task's memory, which the container shares with nothing else:
+        // the runner admits only the computations that fit in it.
+        FACTORIAL_MEMORY_BUDGET_MIB: String(props.memoryMiB),
         ...(props.maxNumber === undefined ? {} : { FACTORIAL_MAX_NUMBER: String(props.maxNumber) }),
         ...props.runnerMetrics.environment(),
       },

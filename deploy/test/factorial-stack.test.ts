@@ -138,7 +138,7 @@ describe('compute', () => {
     });
   });
 
-  it('tells the runner its port, grace period and metrics namespace, and the maximum n only when one is configured', () => {
+  it('tells the runner its port, grace period, memory budget (the task size) and metrics namespace, and the maximum n only when one is configured', () => {
     const environment = (t: Template) => container(t).Environment;
     const metrics = [
       { Name: 'FACTORIAL_EMF_INTERVAL', Value: '60s' },
@@ -147,11 +147,13 @@ describe('compute', () => {
     assert.deepEqual(environment(template), [
       { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
       { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
+      { Name: 'FACTORIAL_MEMORY_BUDGET_MIB', Value: '1024' },
       ...metrics,
     ]);
-    assert.deepEqual(environment(synthesize({ maxNumber: '20000' }).template), [
+    assert.deepEqual(environment(synthesize({ maxNumber: '20000', cpu: '1024', memoryMiB: '2048' }).template), [
       { Name: 'FACTORIAL_LISTEN', Value: '0.0.0.0:5000' },
       { Name: 'FACTORIAL_SHUTDOWN_GRACE', Value: '30s' },
+      { Name: 'FACTORIAL_MEMORY_BUDGET_MIB', Value: '2048' },
       { Name: 'FACTORIAL_MAX_NUMBER', Value: '20000' },
       ...metrics,
     ]);

@@ -13,12 +13,19 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::metrics::{CONTENT_TYPE, Metrics};
+use crate::server::ACCEPT_RETRY;
 
 /// Serves `GET /metrics` until the process exits.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, say: trying again at once would spin.
+            Err(error) => {
+                tracing::error!(error = %error, "cannot accept an admin connection");
+                tokio::time::sleep(ACCEPT_RETRY).await;
+                continue;
+            }
         };
         let metrics = metrics.clone();
         tokio::spawn(async move {

@@ -20,8 +20,9 @@ use crate::host::GuestSettings;
 /// network. The container sets `FACTORIAL_LISTEN=0.0.0.0:5000`.
 const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
 
-/// Bytes in a mebibyte, the unit of `--memory-limit-mib`.
-const BYTES_PER_MIB: usize = 1024 * 1024;
+/// Bytes in a mebibyte, the unit of `--memory-limit-mib` and
+/// `--memory-budget-mib`.
+pub(crate) const BYTES_PER_MIB: u64 = 1024 * 1024;
 
 /// The component as the build produces it, and the name looked for.
 const COMPONENT_FILE: &str = "factorial.wasm";
@@ -124,9 +125,10 @@ pub struct EmfOptions {
 #[derive(Debug, Clone, Args)]
 pub struct Limits {
     /// Wall-clock deadline of one request, from its arrival to the last byte
-    /// of its body (e.g. `30s`, `500ms`). Enforced inside wasm by epoch
-    /// interruption; a request past it gets 504.
-    #[arg(long, env = "FACTORIAL_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    /// of its answer (e.g. `30s`, `500ms`), whether computed or stored. A
+    /// computation past it is stopped inside wasm by epoch interruption and
+    /// gets 504; a client still reading its answer then is disconnected.
+    #[arg(long, env = "FACTORIAL_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     pub request_timeout: Duration,
 
     /// Linear memory one instance may use, in MiB; beyond it the request gets
@@ -135,22 +137,39 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(2..=4096))]
     pub memory_limit_mib: u64,
 
-    /// Requests handled at once, each from its arrival until its answer is
-    /// sent; more get 503 with `Retry-After` at once rather than wait in an
-    /// unbounded queue. Instances outlive their answer briefly, so up to
-    /// twice as many may hold memory. Default: 16 per core.
+    /// Computations at once: requests the component is answering, each
+    /// with its own instance. More get 503 with `Retry-After` at once rather
+    /// than wait in an unbounded queue; answers from the cache, and
+    /// requests sharing another's computation, take none. The memory budget
+    /// may allow fewer (docs/operations.md, "Memory"). Default: 16 per core.
     #[arg(long, env = "FACTORIAL_MAX_CONCURRENT", default_value_t = default_max_concurrent(),
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_concurrent: u32,
 
+    /// The memory the runner may use in all, in MiB: its own, the cache's,
+    /// the response buffer's and every instance's. Default: the cgroup's
+    /// memory limit (a container's or task's), else the machine's memory.
+    /// The runner refuses to start when not even one computation fits.
+    #[arg(long, env = "FACTORIAL_MEMORY_BUDGET_MIB",
+          value_parser = clap::value_parser!(u64).range(16..=16 * 1024 * 1024))]
+    pub memory_budget_mib: Option<u64>,
+
+    /// Bytes of computed answers held in memory while clients read them:
+    /// the component writes its answer here as fast as it computes it, so a
+    /// slow client holds bytes, never an instance. When it is full, a
+    /// computation waits for room until its deadline.
+    #[arg(long, env = "FACTORIAL_RESPONSE_BUFFER_BYTES", default_value_t = 64 * BYTES_PER_MIB,
+          value_parser = clap::value_parser!(u64).range(64 * 1024..=u64::from(u32::MAX)))]
+    pub response_buffer_bytes: u64,
+
     /// Time a client has to send a request's headers, counted from when the
     /// connection is ready for them; a slow client is disconnected.
-    #[arg(long, env = "FACTORIAL_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "FACTORIAL_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_timeout)]
     pub header_timeout: Duration,
 
     /// Time an idle keep-alive connection is kept open. Above the ALB's idle
     /// timeout, so that the ALB, not the runner, closes idle connections.
-    #[arg(long, env = "FACTORIAL_IDLE_TIMEOUT", default_value = "75s", value_parser = parse_duration)]
+    #[arg(long, env = "FACTORIAL_IDLE_TIMEOUT", default_value = "75s", value_parser = parse_timeout)]
     pub idle_timeout: Duration,
 
     /// The largest request head (request line and headers), in bytes; beyond
@@ -169,7 +188,7 @@ pub struct Limits {
     /// recently used evicted first; 0 turns the cache off. The default, 64
     /// MiB, is an eighth of a 512 MiB task: some forty of the largest
     /// answers, or hundreds of thousands of small ones.
-    #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB as u64)]
+    #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB)]
     pub cache_bytes: u64,
 
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
@@ -205,7 +224,7 @@ pub struct HealthcheckOptions {
     pub listen: SocketAddr,
 
     /// How long to wait for the answer.
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    #[arg(long, default_value = "3s", value_parser = parse_timeout)]
     pub timeout: Duration,
 }
 
@@ -229,7 +248,7 @@ impl Limits {
     /// `--memory-limit-mib` in bytes, as both the instance pool and each
     /// store's limiter take it.
     pub fn memory_limit_bytes(&self) -> usize {
-        self.memory_limit_mib as usize * BYTES_PER_MIB
+        usize::try_from(self.memory_limit_mib * BYTES_PER_MIB).unwrap_or(usize::MAX)
     }
 }
 
@@ -322,22 +341,21 @@ fn parse_namespace(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// A duration such as `30s`, `250ms` or `2m`.
+/// A duration such as `30s`, `250ms`, `2m` or `1m 30s` (humantime's
+/// format).
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 30s or 250ms"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(number)),
-        "s" | "" => Ok(Duration::from_secs(number)),
-        "m" => Ok(Duration::from_secs(number * 60)),
-        _ => Err(format!("{text:?}: the unit must be ms, s or m")),
+    humantime::parse_duration(text.trim())
+        .map_err(|error| format!("{text:?} is not a duration such as 30s or 250ms: {error}"))
+}
+
+/// A duration that is not zero: a timeout of nothing would refuse every
+/// request.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text)?;
+    if timeout.is_zero() {
+        return Err(format!("{text:?}: a timeout must be longer than zero"));
     }
+    Ok(timeout)
 }
 
 #[cfg(test)]
@@ -349,10 +367,22 @@ mod tests {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        for bad in ["", "s", "1h", "-1s", "1.5s"] {
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        // Past u64 seconds: an error, not an overflow.
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in [
+            "",
+            "s",
+            "7",
+            "-1s",
+            "99999999999999999999m",
+            "999999999999999999m",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        assert!(parse_timeout("0s").is_err());
+        assert_eq!(parse_timeout("1ms"), Ok(Duration::from_millis(1)));
     }
 
     #[test]
@@ -383,7 +413,7 @@ mod tests {
     #[test]
     fn the_cache_is_on_unless_turned_off() {
         let on = Cli::try_parse_from(["factorial-runner"]).unwrap();
-        assert_eq!(on.serve.limits.cache_bytes, 64 * BYTES_PER_MIB as u64);
+        assert_eq!(on.serve.limits.cache_bytes, 64 << 20);
         let off = Cli::try_parse_from(["factorial-runner", "--cache-bytes", "0"]).unwrap();
         assert_eq!(off.serve.limits.cache_bytes, 0);
     }
@@ -407,6 +437,10 @@ mod tests {
             &["--max-concurrent", "0"][..],
             &["--memory-limit-mib", "1"],
             &["--request-timeout", "soon"],
+            &["--request-timeout", "0s"],
+            &["--header-timeout", "0ms"],
+            &["--memory-budget-mib", "1"],
+            &["--response-buffer-bytes", "1000"],
             &["--max-number", "-5"],
             &["--emf-interval", "500ms"],
             &["--emf-namespace", ""],

@@ -13,7 +13,6 @@ use wasmtime::{
 };
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::config::Limits;
 use crate::epoch::EpochThread;
 use crate::host::GuestState;
 
@@ -25,14 +24,6 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 /// given back to the kernel: a small request touches about 1.2 MiB (the
 /// guest's stack and heap), so this covers it with room to spare.
 pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
-
-/// Instances that may be alive per request in flight. A request is done
-/// when its answer has been sent, and its instance a moment later, once the
-/// guest has returned (after its next time slice, when the runtime is busy)
-/// and been torn down. A client that sends its next request at once must
-/// find room: under load at the in-flight limit, one instance per request
-/// refused such clients with 503.
-pub const INSTANCES_PER_REQUEST: u32 = 2;
 
 /// The component compiled, linked and pre-instantiated once on an engine set
 /// up for serving, and the epoch clock that bounds its guests' time. Every
@@ -47,9 +38,13 @@ pub struct LoadedComponent {
 impl LoadedComponent {
     /// Loads the component at `path` (`.wasm`, or a `.cwasm` precompiled for
     /// these settings), links WASI and WASI HTTP, checks that it is a
-    /// `wasi:http` proxy, and starts the epoch clock.
-    pub fn load(path: &Path, limits: &Limits) -> Result<Self> {
-        let engine = new_engine(Purpose::Serve(limits))?;
+    /// `wasi:http` proxy, and starts the epoch clock. The engine's pool has
+    /// `slots` instances of at most `memory_limit` bytes of memory each.
+    pub fn load(path: &Path, slots: u32, memory_limit: usize) -> Result<Self> {
+        let engine = new_engine(Purpose::Serve {
+            slots,
+            memory_limit,
+        })?;
         let component = load_component(&engine, path)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -75,12 +70,6 @@ impl LoadedComponent {
     pub fn pre(&self) -> &ProxyPre<GuestState> {
         &self.pre
     }
-}
-
-/// The instances that may be alive at once: the pool's size, and what the
-/// service admits.
-pub fn instance_slots(limits: &Limits) -> u32 {
-    limits.max_concurrent.saturating_mul(INSTANCES_PER_REQUEST)
 }
 
 /// Compiles the component at `input` for this runner's engine and writes
@@ -208,8 +197,8 @@ fn host_has_x86_64_v4() -> bool {
 
 /// What an engine is for.
 enum Purpose<'a> {
-    /// Serving, with a pooling allocator sized by the limits.
-    Serve(&'a Limits),
+    /// Serving, with a pool of `slots` instances.
+    Serve { slots: u32, memory_limit: usize },
     /// Writing an artifact for a CPU level, or for this host when none.
     Precompile(Option<&'a CpuLevel>),
 }
@@ -231,20 +220,23 @@ fn new_engine(purpose: Purpose) -> Result<Engine> {
             unsafe { config.cranelift_flag_enable(flag) };
         }
     }
-    if let Purpose::Serve(limits) = purpose {
+    if let Purpose::Serve {
+        slots,
+        memory_limit,
+    } = purpose
+    {
         // Instances come from pre-reserved slots: instantiation costs a few
         // page resets instead of mmap calls. Each slot reserves address space
         // (wasmtime's default of 4 GiB plus guards) but commits only what
         // the guest touches, and there are no more slots than the service
         // lets instances live.
-        let slots = instance_slots(limits);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
             .total_core_instances(slots.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
             .total_memories(slots.saturating_mul(2))
             .total_tables(slots.saturating_mul(4))
             .total_stacks(slots)
-            .max_memory_size(limits.memory_limit_bytes())
+            .max_memory_size(memory_limit)
             // Reset a slot's touched pages with memset instead of returning
             // them to the kernel with madvise: a profile of small requests
             // spent a third of the time in the page faults and cross-core

@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use hyper::StatusCode;
 
+use crate::cache::record::Failure;
 use crate::host::MemoryLimitExceeded;
 
 /// A request the component could not answer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestError {
-    /// Every instance slot is taken: the request was refused at once.
-    #[error("{0} requests are in flight already")]
+    /// As many computations as allowed are running: the request was
+    /// refused at once.
+    #[error("{0} computations are running already")]
     Saturated(u32),
     /// The request ran past its deadline and its instance was stopped.
     #[error("the request ran past its deadline of {0:?}")]
@@ -23,6 +25,10 @@ pub enum RequestError {
     /// The component trapped or broke the `wasi:http` protocol.
     #[error("the component failed")]
     Guest(#[source] anyhow::Error),
+    /// The cache had no answer to give: `only-if-cached` found none stored,
+    /// or the computations the request waited for failed.
+    #[error("no answer from the cache: {}", .0.status)]
+    Unanswered(Failure),
 }
 
 impl RequestError {
@@ -34,6 +40,7 @@ impl RequestError {
             RequestError::MemoryLimitExceeded(_) | RequestError::Guest(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            RequestError::Unanswered(failure) => failure.status,
         }
     }
 
@@ -59,6 +66,7 @@ impl RequestError {
                 "Internal Server Error: the request ran out of memory"
             }
             RequestError::Guest(_) => "Internal Server Error",
+            RequestError::Unanswered(failure) => failure.body,
         }
     }
 }

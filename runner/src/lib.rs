@@ -10,8 +10,10 @@
 //!   and pre-instantiated.
 //! - [`cache`]: the shared HTTP cache in front of the component, with
 //!   single flight for concurrent misses.
-//! - [`service`]: the request path: the cache, then admission under the in-flight limit, a
-//!   fresh `Store` and instance per request, the guest's task and deadline.
+//! - [`service`]: the request path: the cache, then admission under the
+//!   limit of computations, a fresh `Store` and instance per computation,
+//!   the guest's task and deadline, and the recording of its answer.
+//! - [`memory`]: the memory budget, and how many computations fit in it.
 //! - [`epoch`]: the clock behind request deadlines.
 //! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
@@ -35,6 +37,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod host;
 pub mod log;
+pub mod memory;
 pub mod metrics;
 pub mod server;
 pub mod service;

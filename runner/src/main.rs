@@ -10,7 +10,7 @@ use factorial_runner::config::{self, Cli, Command, ServeOptions};
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
 use factorial_runner::{admin, healthcheck, server};
-use factorial_runner::{emf, engine, log};
+use factorial_runner::{emf, engine, log, memory};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,11 +35,13 @@ fn main() -> ExitCode {
 #[tokio::main]
 async fn serve(options: ServeOptions) -> Result<()> {
     let component = config::component_path(options.component.as_deref())?;
+    let plan = memory::plan(&options.limits)?;
     let metrics = Arc::new(Metrics::default());
     let service = Service::load(
         &component,
         options.guest_settings(),
         &options.limits,
+        &plan,
         metrics.clone(),
     )?;
     let listener = server::bind(options.listen).await?;
@@ -48,6 +50,9 @@ async fn serve(options: ServeOptions) -> Result<()> {
         address = %listener.local_addr()?,
         admin_address = %admin_listener.local_addr()?,
         component = %component.display(),
+        memory_budget_mib = plan.budget >> 20,
+        memory_budget_source = ?plan.source,
+        computations = plan.computations,
         "listening"
     );
     tokio::spawn(admin::serve(admin_listener, metrics.clone()));

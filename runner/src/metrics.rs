@@ -52,12 +52,19 @@ pub struct Metrics {
     cache_coalesced: Counter,
     cache_evictions: Counter,
     cache_bytes: Gauge,
+    response_buffer_bytes: Gauge,
+    response_timeouts: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix(PREFIX);
         let add = &mut registry;
+        add.register(
+            "log_lines_dropped",
+            "Log lines dropped because stdout did not keep up",
+            crate::log::dropped_lines().clone(),
+        );
         // Counters get their `_total` suffix from the format.
         Metrics {
             requests: registered(
@@ -129,8 +136,21 @@ impl Default for Metrics {
             cache_bytes: registered(
                 add,
                 "cache_bytes",
-                "Bytes the cache holds, answers and their bookkeeping",
+                "Bytes of stored answers alive, their bookkeeping included: in the \
+                 cache, or evicted and still being sent",
                 Gauge::default(),
+            ),
+            response_buffer_bytes: registered(
+                add,
+                "response_buffer_bytes",
+                "Bytes of computed answers held while clients read them",
+                Gauge::default(),
+            ),
+            response_timeouts: registered(
+                add,
+                "response_timeouts",
+                "Connections closed because an answer was not sent whole by its deadline",
+                Counter::default(),
             ),
             registry,
         }
@@ -173,6 +193,8 @@ impl Metrics {
             RequestError::DeadlineExceeded(_) => &self.deadline_exceeded,
             RequestError::MemoryLimitExceeded(_) => &self.memory_limit_exceeded,
             RequestError::Guest(_) => &self.guest_traps,
+            // Counted where the computation failed, or not a failure.
+            RequestError::Unanswered(_) => return,
         };
         counter.inc();
     }
@@ -193,10 +215,20 @@ impl Metrics {
         self.cache_evictions.inc_by(answers);
     }
 
-    /// Sets the bytes the cache holds.
-    pub fn cache_bytes(&self, bytes: u64) {
-        self.cache_bytes
-            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    /// The gauge of the bytes the cache holds, which the cache keeps.
+    pub fn cache_bytes(&self) -> Gauge {
+        self.cache_bytes.clone()
+    }
+
+    /// The gauge of the response buffer's bytes held, which the buffer
+    /// keeps.
+    pub fn response_buffer_bytes(&self) -> Gauge {
+        self.response_buffer_bytes.clone()
+    }
+
+    /// Counts a connection closed at its answer's deadline.
+    pub fn response_timed_out(&self) {
+        self.response_timeouts.inc();
     }
 
     /// The metrics in the Prometheus text format, of type [`CONTENT_TYPE`].

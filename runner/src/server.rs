@@ -29,10 +29,18 @@ use crate::error::RequestError;
 use crate::log;
 use crate::metrics::Metrics;
 use crate::service::Service;
-use crate::watchdog::{Activity, Timeouts, WatchedIo};
+use crate::watchdog::{Activity, Expiry, Timeouts, WatchedIo};
 
 /// How long a refused client is told to wait before retrying.
 const RETRY_AFTER_SECONDS: &str = "1";
+
+/// How long past a request's deadline its answer may still be sending: a
+/// computation stopped at the deadline still gets its 504 out.
+const RESPONSE_GRACE: Duration = Duration::from_secs(1);
+
+/// How long a listener waits after failing to accept a connection (out of
+/// file descriptors, say) before it tries again: at once would spin.
+pub(crate) const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Binds `address`, failing with the address in the message.
 pub async fn bind(address: SocketAddr) -> Result<TcpListener> {
@@ -59,6 +67,7 @@ pub async fn serve(
     let timeouts = Timeouts {
         header: limits.header_timeout,
         idle: limits.idle_timeout,
+        response: limits.request_timeout + RESPONSE_GRACE,
     };
     tokio::pin!(shutdown);
     loop {
@@ -69,7 +78,7 @@ pub async fn serve(
                 // connections and try again shortly.
                 Err(error) => {
                     tracing::error!(error = %error, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(ACCEPT_RETRY).await;
                     continue;
                 }
             },
@@ -84,13 +93,17 @@ pub async fn serve(
             move |request| answer(service.clone(), metrics.clone(), activity.clone(), request)
         });
         let connection = graceful.watch(http.serve_connection(io, handler));
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             tokio::select! {
                 result = connection => if let Err(error) = result {
                     tracing::debug!(%peer, error = %error, "connection ended with an error");
                 },
-                reason = activity.expired(timeouts) => {
-                    tracing::debug!(%peer, reason, "connection closed");
+                expiry = activity.expired(timeouts) => {
+                    if expiry == Expiry::Response {
+                        metrics.response_timed_out();
+                    }
+                    tracing::debug!(%peer, reason = expiry.as_str(), "connection closed");
                 }
             }
         });

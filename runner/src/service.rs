@@ -1,21 +1,16 @@
-//! The request path: the shared cache, then admission under the in-flight
-//! limit, a fresh `Store` for each request with its memory limit and
-//! deadline, and the guest's task, which runs the component's handler to
-//! the end of its response body. The engine and the compiled component are [`engine`]'s.
+//! The request path: the shared cache, then admission under the limit of
+//! computations, a fresh `Store` for each computation with its memory limit
+//! and deadline, the guest's task, which runs the component's handler, and
+//! the task that records the guest's answer as fast as the guest writes it.
+//! The engine and the compiled component are [`engine`]'s.
 
-use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
-use tokio::task::JoinHandle;
 use wasmtime::component::Resource;
 use wasmtime::{Store, Trap};
 use wasmtime_wasi_http::WasiHttpView;
@@ -24,12 +19,14 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
-use crate::cache::{Cache, CacheStatus, Lookup};
+use crate::cache::record::{self, Buffer, Failure, Head, RecordedBody, Recording};
+use crate::cache::{self, Cache, CacheStatus, Flight, Lookup};
 use crate::config::Limits;
-use crate::engine::{self, LoadedComponent};
+use crate::engine::LoadedComponent;
 use crate::epoch;
 use crate::error::RequestError;
 use crate::host::{GuestSettings, GuestState, MemoryLimitExceeded};
+use crate::memory::Plan;
 use crate::metrics::Metrics;
 
 /// A loaded component, ready to answer requests.
@@ -37,48 +34,39 @@ pub struct Service {
     component: LoadedComponent,
     guest: GuestSettings,
     deadline: Duration,
-    /// Requests in flight, from admission until their answer is sent: the
-    /// limit clients see.
-    requests: Arc<Semaphore>,
-    /// Instances alive, as many as the pool has room for.
-    instances: Arc<Semaphore>,
-    max_concurrent: u32,
+    /// Computations at once, one per instance slot of the pool: the limit
+    /// clients see.
+    computations: Arc<Semaphore>,
+    max_computations: u32,
+    /// Where answers are recorded while clients read them.
+    buffer: Arc<Buffer>,
     /// None when turned off (`--cache-bytes 0`).
     cache: Option<Arc<Cache>>,
     metrics: Arc<Metrics>,
 }
 
-/// The component's answer, and the task of the guest that sends its body.
-struct Computed {
-    response: hyper::Response<HyperOutgoingBody>,
-    guest: JoinHandle<Result<(), RequestError>>,
-}
-
-/// The slots one admitted request holds: its place among the requests in
-/// flight, held until its answer is sent, and its instance's place in the
-/// pool, held until the guest is done.
-struct Admission {
-    request: OwnedSemaphorePermit,
-    instance: OwnedSemaphorePermit,
-}
-
 impl Service {
     /// Loads the component at `path` for serving (see
-    /// [`LoadedComponent::load`]) with `limits`, and gives every request's
-    /// guest `guest`.
+    /// [`LoadedComponent::load`]) with `limits` and as many computations at
+    /// once as `plan` allows, and gives every request's guest `guest`.
     pub fn load(
         path: &Path,
         guest: GuestSettings,
         limits: &Limits,
+        plan: &Plan,
         metrics: Arc<Metrics>,
     ) -> Result<Self> {
+        let slots = plan.computations;
         Ok(Service {
-            component: LoadedComponent::load(path, limits)?,
+            component: LoadedComponent::load(path, slots, limits.memory_limit_bytes())?,
             guest,
             deadline: limits.request_timeout,
-            requests: Arc::new(Semaphore::new(limits.max_concurrent as usize)),
-            instances: Arc::new(Semaphore::new(engine::instance_slots(limits) as usize)),
-            max_concurrent: limits.max_concurrent,
+            computations: Arc::new(Semaphore::new(slots as usize)),
+            max_computations: slots,
+            buffer: Arc::new(Buffer::new(
+                limits.response_buffer_bytes,
+                metrics.response_buffer_bytes(),
+            )),
             cache: (limits.cache_bytes > 0)
                 .then(|| Arc::new(Cache::new(limits.cache_bytes, metrics.clone()))),
             metrics,
@@ -86,8 +74,8 @@ impl Service {
     }
 
     /// Answers one request from the cache when it can, else with the
-    /// component (see [`Service::handle`]), storing the answer when its
-    /// headers allow; and says which it was.
+    /// component (see [`Service::handle`]), sharing and storing the answer
+    /// when its headers allow; and says which it was.
     pub async fn answer<B>(
         &self,
         request: hyper::Request<B>,
@@ -103,23 +91,31 @@ impl Service {
             return (self.handle(request).await, CacheStatus::Off);
         };
         match cache.lookup(&request, self.deadline).await {
-            Lookup::Hit(response, status) => (Ok(response), status),
-            Lookup::Miss(recorder, status) => {
-                let computed = self.compute(request).await;
-                let recorded = computed.map(|Computed { response, guest }| {
-                    recorder.record(response, async move { matches!(guest.await, Ok(Ok(()))) })
-                });
-                (recorded, status)
+            Lookup::Answered(response, status) => (Ok(response), status),
+            Lookup::Compute(status) => (self.handle(request).await, status),
+            Lookup::Unanswered(failure) => {
+                (Err(RequestError::Unanswered(failure)), CacheStatus::Miss)
+            }
+            Lookup::Lead(flight) => {
+                let mut asked = hyper::Request::new(());
+                *asked.method_mut() = request.method().clone();
+                *asked.headers_mut() = request.headers().clone();
+                let computed = self
+                    .compute(cache::without_validators(request), Some(flight))
+                    .await;
+                let answer = computed
+                    .map(|(head, recording)| cache::recorded_answer(recording, &head, &asked));
+                (answer, CacheStatus::Miss)
             }
         }
     }
 
     /// Answers one request with a new instance of the component, or refuses
-    /// it at once when the requests in flight are at the limit. The response
-    /// head is returned as soon as the guest sets it; the body streams from
-    /// the guest, which runs in its own task, holding its instance slot,
-    /// until it is done or its deadline passes. The request's slot is held
-    /// by the response body, until the answer is sent.
+    /// it at once when as many computations as allowed are running. The
+    /// response head is returned as soon as the guest sets it; the body is
+    /// recorded from the guest, which runs in its own task, holding its
+    /// instance slot, until it is done or its deadline passes, and is read
+    /// from the recording at the client's pace.
     pub async fn handle<B>(
         &self,
         request: hyper::Request<B>,
@@ -128,23 +124,82 @@ impl Service {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        self.compute(request)
-            .await
-            .map(|computed| computed.response)
+        let (head, recording) = self.compute(request, None).await?;
+        let mut response = hyper::Response::new(RecordedBody::new(recording).boxed_unsync());
+        *response.status_mut() = head.status;
+        response.headers_mut().clone_from(&head.headers);
+        Ok(response)
     }
 
-    /// [`Service::handle`], with the guest's task, which says whether the
-    /// guest finished its work: a body that ends is not proof of that.
-    async fn compute<B>(&self, request: hyper::Request<B>) -> Result<Computed, RequestError>
+    /// Runs the component on `request` and records its answer, for the
+    /// requests of `flight` too when it leads one; gives the head and the
+    /// recording once the guest has set the head.
+    async fn compute<B>(
+        &self,
+        request: hyper::Request<B>,
+        flight: Option<Flight>,
+    ) -> Result<(Arc<Head>, Arc<Recording>), RequestError>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let admission = self
+        let started = self.start_guest(request).await.inspect_err(|error| {
+            if let Some(flight) = &flight {
+                flight.recording().fail(failure(error));
+            }
+        })?;
+        let (response, guest_finished) = started;
+        let (parts, body) = response.into_parts();
+        let (head, flight) = match flight {
+            Some(mut flight) => (flight.head(parts.status, parts.headers), Some(flight)),
+            None => {
+                let head = Head {
+                    status: parts.status,
+                    headers: parts.headers,
+                    shared: None,
+                };
+                (head, None)
+            }
+        };
+        let recording = flight
+            .as_ref()
+            .map_or_else(Arc::default, |flight| flight.recording().clone());
+        let head = Arc::new(head);
+        recording.set_head(head.clone());
+        let deadline = tokio::time::Instant::now() + self.deadline;
+        let buffer = self.buffer.clone();
+        tokio::spawn({
+            let recording = recording.clone();
+            async move {
+                let whole =
+                    record::record_body(body, &recording, &buffer, guest_finished, deadline).await;
+                // Stored before the end is given, so that a client that has
+                // the whole answer finds it stored.
+                if let Some(flight) = flight {
+                    flight.land(whole);
+                }
+                recording.finish(whole);
+            }
+        });
+        Ok((head, recording))
+    }
+
+    /// Admits `request` and starts its guest; gives the response head the
+    /// guest set, with its body, and the word of whether the guest finished
+    /// its work.
+    async fn start_guest<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> Result<(hyper::Response<HyperOutgoingBody>, oneshot::Receiver<bool>), RequestError>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let slot = self
             .admit()
             .inspect_err(|error| self.metrics.request_failed(error))?;
         let mut store = self.new_store();
-        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let (sender, receiver) = oneshot::channel();
         let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
         let request = store
             .data_mut()
@@ -163,7 +218,7 @@ impl Service {
                 store,
                 request,
                 response_out,
-                _instance_slot: admission.instance,
+                slot,
                 deadline: self.deadline,
                 metrics: self.metrics.clone(),
                 finished,
@@ -171,23 +226,15 @@ impl Service {
             .run(),
         );
         match receiver.await {
-            Ok(Ok(response)) => Ok(Computed {
-                response: response.map(|body| {
-                    GuardedBody {
-                        inner: body,
-                        finished: Some(guest_finished),
-                        drained: false,
-                        _request_slot: admission.request,
-                    }
-                    .boxed_unsync()
-                }),
-                guest,
-            }),
-            Ok(Err(code)) => Err(RequestError::Guest(anyhow!(
-                "the component answered with an error: {code:?}"
-            ))),
+            Ok(Ok(response)) => Ok((response, guest_finished)),
+            Ok(Err(code)) => {
+                let error =
+                    RequestError::Guest(anyhow!("the component answered with an error: {code:?}"));
+                self.metrics.request_failed(&error);
+                Err(error)
+            }
             // The guest dropped the outparam without setting it: its task
-            // says why.
+            // says why (and has counted it).
             Err(_) => Err(match guest.await {
                 Ok(Ok(())) => RequestError::Guest(anyhow!("the component returned no response")),
                 Ok(Err(error)) => error,
@@ -196,22 +243,14 @@ impl Service {
         }
     }
 
-    /// A slot among the requests in flight and one in the instance pool, or
-    /// [`RequestError::Saturated`] at once when either is full: a queue
+    /// A computation's slot, which is also its instance's slot in the pool,
+    /// or [`RequestError::Saturated`] at once when all are taken: a queue
     /// would only make every client wait.
-    fn admit(&self) -> Result<Admission, RequestError> {
-        let saturated = |_| RequestError::Saturated(self.max_concurrent);
-        let request = self
-            .requests
+    fn admit(&self) -> Result<OwnedSemaphorePermit, RequestError> {
+        self.computations
             .clone()
             .try_acquire_owned()
-            .map_err(saturated)?;
-        let instance = self
-            .instances
-            .clone()
-            .try_acquire_owned()
-            .map_err(saturated)?;
-        Ok(Admission { request, instance })
+            .map_err(|_| RequestError::Saturated(self.max_computations))
     }
 
     /// A fresh store for one request: its own guest state, its memory limit
@@ -224,14 +263,23 @@ impl Service {
     }
 }
 
+/// What a request whose computation failed before its head gets, and so
+/// each request that shared its flight.
+fn failure(error: &RequestError) -> Failure {
+    Failure {
+        status: error.status(),
+        body: error.body(),
+    }
+}
+
 /// One request's guest, to run in a task of its own.
 struct GuestRun {
     pre: ProxyPre<GuestState>,
     store: Store<GuestState>,
     request: Resource<HostIncomingRequest>,
     response_out: Resource<HostResponseOutparam>,
-    /// The instance's place in the pool, held until the guest is done.
-    _instance_slot: OwnedSemaphorePermit,
+    /// The computation's slot, and its instance's in the pool.
+    slot: OwnedSemaphorePermit,
     deadline: Duration,
     metrics: Arc<Metrics>,
     /// Told whether the guest finished its work.
@@ -240,23 +288,24 @@ struct GuestRun {
 
 impl GuestRun {
     /// Runs the guest's handler to the end of its response body, within the
-    /// deadline, and says on `finished` whether it finished its work, before
-    /// its store (and with it what is left of the body) is dropped. A
-    /// failure is counted and logged here, since after the response head is
-    /// sent nobody else sees it.
+    /// deadline, frees its instance and slot, and then says on `finished`
+    /// whether it finished its work: a client that has the end of its
+    /// answer and asks again at once finds the slot free. A failure is
+    /// counted and logged here, since after the response head is sent
+    /// nobody else sees it.
     async fn run(self) -> Result<(), RequestError> {
         let GuestRun {
             pre,
             mut store,
             request,
             response_out,
-            _instance_slot,
+            slot,
             deadline,
             metrics,
             finished,
         } = self;
         // The epoch stops a guest that computes past its deadline; this
-        // timeout stops one that waits past it (on a slow client, say).
+        // timeout stops one that waits past it.
         let run = tokio::time::timeout(deadline, async {
             let proxy = pre.instantiate_async(&mut store).await?;
             proxy
@@ -265,7 +314,9 @@ impl GuestRun {
                 .await
         });
         let outcome = run.await;
-        // The client may have gone, and the body with it.
+        drop(store);
+        drop(slot);
+        // Nobody may be waiting any more.
         let _ = finished.send(matches!(outcome, Ok(Ok(()))));
         let result = match outcome {
             Ok(Ok(())) => return Ok(()),
@@ -275,57 +326,6 @@ impl GuestRun {
         metrics.request_failed(&result);
         tracing::warn!(error = result.chain(), "request failed");
         Err(result)
-    }
-}
-
-/// A response body that ends only once its guest has returned, and in an
-/// error if the guest failed. A guest that traps, or passes its deadline,
-/// mid-body leaves a stream that just stops, and a chunked body would end
-/// there with its last chunk, as if whole: the error makes hyper close the
-/// connection instead. It also holds the request's slot in flight: hyper
-/// drops the body once the answer is sent, or the client has gone.
-struct GuardedBody {
-    inner: HyperOutgoingBody,
-    /// Whether the guest finished its work; `None` once the end is given.
-    finished: Option<oneshot::Receiver<bool>>,
-    /// The guest's stream has ended.
-    drained: bool,
-    _request_slot: OwnedSemaphorePermit,
-}
-
-impl Body for GuardedBody {
-    type Data = Bytes;
-    type Error = wasmtime_wasi_http::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let this = &mut *self;
-        let Some(finished) = this.finished.as_mut() else {
-            return Poll::Ready(None);
-        };
-        if !this.drained {
-            let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
-            if frame.is_some() {
-                return Poll::Ready(frame);
-            }
-            this.drained = true;
-        }
-        // A guest task that ended without a word failed.
-        let whole = ready!(Pin::new(finished).poll(cx)).unwrap_or(false);
-        this.finished = None;
-        Poll::Ready((!whole).then_some(Err(wasmtime_wasi_http::Error::HttpResponseIncomplete)))
-    }
-
-    /// Not ended before its guest has returned, so that hyper polls for the
-    /// end rather than write it.
-    fn is_end_stream(&self) -> bool {
-        self.finished.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
     }
 }
 

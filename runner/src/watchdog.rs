@@ -1,5 +1,8 @@
 //! The connection watchdog: closes a connection that is slow to send a
-//! request head, or idle for too long between requests.
+//! request head, idle for too long between requests, or slow to take its
+//! answer: an answer not sent whole by the request's deadline, stored or
+//! computed, is cut off, since a client that reads slowly would otherwise
+//! hold its connection, and what its answer holds, without end.
 //!
 //! Hyper's own header timeout runs from the moment a connection is ready for
 //! a request, idle time included, which would close idle keep-alive
@@ -24,6 +27,30 @@ pub struct Timeouts {
     pub header: Duration,
     /// Between requests on a keep-alive connection.
     pub idle: Duration,
+    /// From a request head's end to its answer's last byte.
+    pub response: Duration,
+}
+
+/// Why the watchdog closed a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The request head took too long.
+    Header,
+    /// Idle for too long between requests.
+    Idle,
+    /// An answer was not sent whole by its deadline.
+    Response,
+}
+
+impl Expiry {
+    /// The reason, as the log says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expiry::Header => "header timeout",
+            Expiry::Idle => "idle timeout",
+            Expiry::Response => "response timeout",
+        }
+    }
 }
 
 /// Where a connection stands.
@@ -33,8 +60,8 @@ enum Phase {
     Idle { since: Instant },
     /// The first bytes of a request head arrived at `since`.
     ReadingHead { since: Instant },
-    /// Requests are being answered.
-    Busy { requests: usize },
+    /// Requests are being answered, the oldest since `since`.
+    Busy { requests: usize, since: Instant },
 }
 
 /// One connection's activity, shared by its socket, its requests and its
@@ -76,21 +103,28 @@ impl Activity {
     pub fn request_started(&self) {
         self.phase.send_modify(|phase| {
             *phase = match *phase {
-                Phase::Busy { requests } => Phase::Busy {
+                Phase::Busy { requests, since } => Phase::Busy {
                     requests: requests + 1,
+                    since,
                 },
-                Phase::Idle { .. } | Phase::ReadingHead { .. } => Phase::Busy { requests: 1 },
+                Phase::Idle { .. } | Phase::ReadingHead { .. } => Phase::Busy {
+                    requests: 1,
+                    since: Instant::now(),
+                },
             };
         });
     }
 
     /// An answer was sent whole, or abandoned: the connection is idle once
-    /// no other request is being answered.
+    /// no other request is being answered. Another one's deadline is still
+    /// counted from the oldest's arrival: hyper answers one request of a
+    /// connection at a time, so the next one has barely begun.
     pub fn request_finished(&self) {
         self.phase.send_modify(|phase| {
             *phase = match *phase {
-                Phase::Busy { requests } if requests > 1 => Phase::Busy {
+                Phase::Busy { requests, since } if requests > 1 => Phase::Busy {
                     requests: requests - 1,
+                    since,
                 },
                 _ => Phase::Idle {
                     since: Instant::now(),
@@ -99,28 +133,23 @@ impl Activity {
         });
     }
 
-    /// Completes when the connection has been idle, or slow to send a
-    /// request head, for too long; says which.
-    pub async fn expired(&self, timeouts: Timeouts) -> &'static str {
+    /// Completes when the connection has been idle, slow to send a request
+    /// head, or slow to take an answer, for too long; says which.
+    pub async fn expired(&self, timeouts: Timeouts) -> Expiry {
         let mut phases = self.phase.subscribe();
         loop {
-            let expiry = match *phases.borrow_and_update() {
-                Phase::Idle { since } => Some((since + timeouts.idle, "idle timeout")),
-                Phase::ReadingHead { since } => Some((since + timeouts.header, "header timeout")),
-                Phase::Busy { .. } => None,
+            let (deadline, reason) = match *phases.borrow_and_update() {
+                Phase::Idle { since } => (since + timeouts.idle, Expiry::Idle),
+                Phase::ReadingHead { since } => (since + timeouts.header, Expiry::Header),
+                Phase::Busy { since, .. } => (since + timeouts.response, Expiry::Response),
             };
             // `self` holds the sender, so `changed` cannot fail here. A
             // change comes first: bytes that arrive as the idle timeout
             // passes begin a request.
-            match expiry {
-                Some((deadline, reason)) => tokio::select! {
-                    biased;
-                    _ = phases.changed() => {}
-                    () = tokio::time::sleep_until(deadline) => return reason,
-                },
-                None => {
-                    let _ = phases.changed().await;
-                }
+            tokio::select! {
+                biased;
+                _ = phases.changed() => {}
+                () = tokio::time::sleep_until(deadline) => return reason,
             }
         }
     }
@@ -185,15 +214,14 @@ mod tests {
     const TIMEOUTS: Timeouts = Timeouts {
         header: Duration::from_secs(10),
         idle: Duration::from_secs(75),
+        response: Duration::from_secs(30),
     };
 
     /// The smallest step of Tokio's timer.
     const TICK: Duration = Duration::from_millis(1);
 
     /// The watchdog's verdict so far: `None` while the connection may live.
-    fn verdict(
-        watchdog: &mut Pin<Box<impl Future<Output = &'static str>>>,
-    ) -> Option<&'static str> {
+    fn verdict(watchdog: &mut Pin<Box<impl Future<Output = Expiry>>>) -> Option<Expiry> {
         match watchdog
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))
@@ -214,9 +242,9 @@ mod tests {
     /// Asserts that `watchdog` keeps the connection for `timeout` from now,
     /// to the tick, then closes it for `reason`.
     async fn assert_closes_after(
-        watchdog: &mut Pin<Box<impl Future<Output = &'static str>>>,
+        watchdog: &mut Pin<Box<impl Future<Output = Expiry>>>,
         timeout: Duration,
-        reason: &str,
+        reason: Expiry,
     ) {
         assert_eq!(verdict(watchdog), None);
         advance(timeout - TICK).await;
@@ -229,7 +257,7 @@ mod tests {
     async fn a_silent_connection_is_closed_at_the_header_timeout() {
         let activity = Activity::default();
         let mut watchdog = Box::pin(activity.expired(TIMEOUTS));
-        assert_closes_after(&mut watchdog, TIMEOUTS.header, "header timeout").await;
+        assert_closes_after(&mut watchdog, TIMEOUTS.header, Expiry::Header).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -242,14 +270,14 @@ mod tests {
             assert_eq!(verdict(&mut watchdog), None);
         }
         advance(TIMEOUTS.header / 10).await;
-        assert_eq!(verdict(&mut watchdog), Some("header timeout"));
+        assert_eq!(verdict(&mut watchdog), Some(Expiry::Header));
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_idle_connection_outlives_the_header_timeout_until_the_idle_timeout() {
         let activity = idle_connection();
         let mut watchdog = Box::pin(activity.expired(TIMEOUTS));
-        assert_closes_after(&mut watchdog, TIMEOUTS.idle, "idle timeout").await;
+        assert_closes_after(&mut watchdog, TIMEOUTS.idle, Expiry::Idle).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -260,21 +288,31 @@ mod tests {
         activity.bytes_received();
         // The idle timeout passes meanwhile: the connection is reading a
         // head now.
-        assert_closes_after(&mut watchdog, TIMEOUTS.header, "header timeout").await;
+        assert_closes_after(&mut watchdog, TIMEOUTS.header, Expiry::Header).await;
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_connection_is_never_closed_while_a_request_is_answered() {
+    async fn an_answer_not_taken_by_its_deadline_closes_the_connection() {
         let activity = Activity::default();
         let mut watchdog = Box::pin(activity.expired(TIMEOUTS));
         activity.request_started();
+        advance(TIMEOUTS.response / 2).await;
+        // A second request's answer begun meanwhile does not push the
+        // first's deadline back.
         activity.request_started();
         activity.request_finished();
-        assert_eq!(verdict(&mut watchdog), None);
-        advance(TIMEOUTS.idle * 10).await;
+        assert_closes_after(&mut watchdog, TIMEOUTS.response / 2, Expiry::Response).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_sent_in_time_leaves_the_connection_idle() {
+        let activity = Activity::default();
+        let mut watchdog = Box::pin(activity.expired(TIMEOUTS));
+        activity.request_started();
+        advance(TIMEOUTS.response - TICK).await;
         assert_eq!(verdict(&mut watchdog), None);
         activity.request_finished();
-        assert_closes_after(&mut watchdog, TIMEOUTS.idle, "idle timeout").await;
+        assert_closes_after(&mut watchdog, TIMEOUTS.idle, Expiry::Idle).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -288,6 +326,6 @@ mod tests {
         advance(TICK).await;
         assert_eq!(verdict(&mut watchdog), None, "no longer idle");
         advance(TIMEOUTS.header).await;
-        assert_eq!(verdict(&mut watchdog), Some("header timeout"));
+        assert_eq!(verdict(&mut watchdog), Some(Expiry::Header));
     }
 }

@@ -5,6 +5,7 @@ use clap::Parser;
 use factorial_corpus::{ReceivedResponse, component_path};
 use factorial_runner::config::{Cli, ServeOptions};
 use factorial_runner::host::GuestSettings;
+use factorial_runner::memory;
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
 use http_body_util::{BodyExt, Empty};
@@ -19,7 +20,8 @@ pub fn serve_options(args: &[&str]) -> ServeOptions {
 
 fn load(options: &ServeOptions, guest: GuestSettings) -> Arc<Service> {
     let metrics = Arc::new(Metrics::default());
-    let service = Service::load(&component_path(), guest, &options.limits, metrics);
+    let plan = memory::plan(&options.limits).expect("a memory budget");
+    let service = Service::load(&component_path(), guest, &options.limits, &plan, metrics);
     Arc::new(service.expect("the component loads"))
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use factorial_runner::engine::{INSTANCES_PER_REQUEST, KEEP_RESIDENT};
+use factorial_runner::engine::KEEP_RESIDENT;
 
 use crate::loadgen::{self, Failure, Plan, Report};
 use crate::support::{ReceivedResponse, Runner, send};
@@ -76,10 +76,10 @@ fn a_minute_at_the_in_flight_limit_gets_only_200s_within_a_memory_ceiling() {
     let before = runner.resident_kib();
     let report = loadgen::run(runner.address, LIMIT, &plan, Instant::now() + secs(60));
     let after = runner.resident_kib();
-    // The instance pool keeps each slot's pages resident for reuse, up to
-    // KEEP_RESIDENT: the runner grows as slots are first used, to a ceiling
-    // that a leak would pass.
-    let pool_slots = LIMIT as u64 * u64::from(INSTANCES_PER_REQUEST);
+    // The instance pool, one slot per computation, keeps each slot's pages
+    // resident for reuse, up to KEEP_RESIDENT: the runner grows as slots are
+    // first used, to a ceiling that a leak would pass.
+    let pool_slots = LIMIT as u64;
     let ceiling = before + pool_slots * KEEP_RESIDENT as u64 / 1024 + RESIDENT_ALLOWANCE_KIB;
     println!(
         "at the limit, {LIMIT} clients: {report}; resident memory {before} KiB before, \

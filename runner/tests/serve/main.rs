@@ -4,6 +4,9 @@
 /// Starting the runner and talking HTTP/1.1 to it.
 mod support;
 
+/// Attacks on the bounds: rotating `Accept` values, a leader that reads
+/// nothing, a client that reads a byte a second, descriptors exhausted.
+mod attack;
 /// The shared cache: what it stores, serves, evicts, and computes once.
 mod cache;
 /// The contract over real HTTP beyond the corpus's rows: headers across

@@ -178,6 +178,17 @@ impl Runner {
         kib.expect("a VmRSS line in kB").parse().unwrap()
     }
 
+    /// The CPU time the runner has used, user and system, in clock ticks
+    /// (a hundredth of a second on Linux), from `/proc`.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command's name, which is in parentheses: utime
+        // and stime are the 12th and 13th.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    }
+
     /// Sends SIGTERM, waits for the exit status, and reads the last log
     /// lines.
     pub fn terminate(&mut self) -> ExitStatus {

@@ -1,0 +1,417 @@
+//! A shared HTTP cache in front of the component, by the rules of RFC 9111
+//! that `policy` lists: a repeated request for a stored answer is a memory
+//! copy, made before any instance is. It reads only the response's headers,
+//! so it serves any component, and stores only what they allow.
+//!
+//! - [`policy`]: the header rules, pure.
+//! - [`store`]: the stored answers, their variants, the byte bound and
+//!   least-recently-used eviction.
+//! - [`flight`]: single flight, so that concurrent misses for one target
+//!   share one computation.
+//! - [`record`]: answers recorded from the guest's side into the response
+//!   buffer, read by any number of clients, each at its own pace.
+
+pub(crate) mod flight;
+pub(crate) mod policy;
+pub(crate) mod record;
+pub(crate) mod store;
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::{Body, Frame, SizeHint};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+pub use flight::Flight;
+use flight::Flights;
+use policy::{Acceptable, RequestRule};
+pub use record::Failure;
+use record::{Head, RecordedBody, Recording};
+use store::{Answer, Inserted, Store, Stored};
+
+use crate::metrics::Metrics;
+
+/// What the cache did for one request, as the access log and the metrics
+/// name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Answered from memory.
+    Hit,
+    /// Answered with another request's computation.
+    Coalesced,
+    /// Computed by the component (and stored when its headers allow).
+    Miss,
+    /// Not looked up: not a `GET` or `HEAD`, or the request forbids it.
+    Bypass,
+    /// The cache is turned off.
+    Off,
+}
+
+impl CacheStatus {
+    /// The status's name in the access log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::Hit => "hit",
+            CacheStatus::Coalesced => "coalesced",
+            CacheStatus::Miss => "miss",
+            CacheStatus::Bypass => "bypass",
+            CacheStatus::Off => "off",
+        }
+    }
+}
+
+/// What [`Cache::lookup`] found for a request.
+pub enum Lookup {
+    /// The answer, from memory or from another request's computation.
+    Answered(Response<HyperOutgoingBody>, CacheStatus),
+    /// The request leads a flight: compute it (without its validators, see
+    /// [`without_validators`]) and answer it with [`recorded_answer`].
+    Lead(Flight),
+    /// The component answers this request alone, unstored.
+    Compute(CacheStatus),
+    /// No answer: `only-if-cached` found none, or the flights waited for
+    /// failed.
+    Unanswered(Failure),
+}
+
+/// How many flights one request waits for before it computes its own
+/// answer: one, and a second one that a waiter started after the first
+/// failed. Failing twice, it gets the second one's failure.
+const MAX_WAITS: usize = 2;
+
+/// Headers a 304 carries from the stored answer (RFC 9110 §15.4.5).
+const NOT_MODIFIED_HEADERS: [HeaderName; 6] = [
+    header::CACHE_CONTROL,
+    header::CONTENT_LOCATION,
+    header::DATE,
+    header::ETAG,
+    header::EXPIRES,
+    header::VARY,
+];
+
+/// The answer to `only-if-cached` when nothing stored will do (RFC 9111
+/// §5.2.1.7).
+const NOT_CACHED: Failure = Failure {
+    status: StatusCode::GATEWAY_TIMEOUT,
+    body: "Gateway Timeout: not in the cache",
+};
+
+/// The shared cache: stored answers by target, and the flights that
+/// concurrent misses share.
+pub struct Cache {
+    state: Mutex<State>,
+    metrics: Arc<Metrics>,
+}
+
+struct State {
+    store: Store,
+    flights: Flights,
+}
+
+/// What the cache can do for a request now.
+enum Step {
+    Stored(Arc<Stored>),
+    Join(Arc<Recording>, Arc<Head>),
+    Wait(Arc<Recording>),
+    Lead(Flight),
+    Alone,
+    NotCached,
+}
+
+impl Cache {
+    /// A cache of at most `capacity` bytes.
+    pub fn new(capacity: u64, metrics: Arc<Metrics>) -> Cache {
+        Cache {
+            state: Mutex::new(State {
+                store: Store::new(capacity, metrics.cache_bytes()),
+                flights: Flights::default(),
+            }),
+            metrics,
+        }
+    }
+
+    /// What the cache can do for `request`: answer it from a stored answer
+    /// or from a flight in the air whose answer it may share (waiting, at
+    /// most `patience` each, for the heads of at most [`MAX_WAITS`] of
+    /// them), or have it lead a flight, or have it computed alone.
+    pub async fn lookup<B>(self: &Arc<Self>, request: &Request<B>, patience: Duration) -> Lookup {
+        let method = request.method();
+        let acceptable = match policy::request_rule(request.headers()) {
+            RequestRule::Lookup(acceptable) if method == Method::GET || method == Method::HEAD => {
+                acceptable
+            }
+            _ => return Lookup::Compute(CacheStatus::Bypass),
+        };
+        let key = primary_key(request);
+        let mut waits = 0;
+        loop {
+            let step = self.next_step(&key, request, &acceptable, waits < MAX_WAITS);
+            let lookup = match step {
+                Step::Stored(stored) => {
+                    let status = if waits == 0 {
+                        CacheStatus::Hit
+                    } else {
+                        CacheStatus::Coalesced
+                    };
+                    let answer = stored_answer(stored, request, Instant::now());
+                    Lookup::Answered(answer, status)
+                }
+                Step::Join(recording, head) => Lookup::Answered(
+                    recorded_answer(recording, &head, request),
+                    CacheStatus::Coalesced,
+                ),
+                Step::Wait(recording) => {
+                    waits += 1;
+                    let head = tokio::time::timeout(patience, recording.head()).await;
+                    if let Ok(Err(failure)) = head
+                        && waits == MAX_WAITS
+                    {
+                        return Lookup::Unanswered(failure);
+                    }
+                    continue;
+                }
+                Step::Lead(flight) => Lookup::Lead(flight),
+                Step::Alone => Lookup::Compute(CacheStatus::Miss),
+                Step::NotCached => return Lookup::Unanswered(NOT_CACHED),
+            };
+            match &lookup {
+                Lookup::Answered(_, status) => self.metrics.cache_answered(*status),
+                _ => self.metrics.cache_answered(CacheStatus::Miss),
+            }
+            return lookup;
+        }
+    }
+
+    /// The next step for `request`, decided under the lock: a stored answer,
+    /// a flight to join or (if it `may_wait`) to wait for, or a miss.
+    fn next_step<B>(
+        self: &Arc<Self>,
+        key: &Arc<str>,
+        request: &Request<B>,
+        acceptable: &Acceptable,
+        may_wait: bool,
+    ) -> Step {
+        let headers = request.headers();
+        let mut state = self.lock();
+        if let Some(stored) = state.store.find(key, headers, acceptable, Instant::now()) {
+            return Step::Stored(stored);
+        }
+        let mut unknown = None;
+        for recording in state.flights.of(key) {
+            match recording.head_now() {
+                Some(Ok(head)) => {
+                    let shares = head
+                        .shared
+                        .as_ref()
+                        .is_some_and(|shared| store::matches(&shared.variant, headers));
+                    if shares {
+                        return Step::Join(recording.clone(), head);
+                    }
+                }
+                // Failed: it lands at once.
+                Some(Err(_)) => {}
+                None => {
+                    unknown.get_or_insert_with(|| recording.clone());
+                }
+            }
+        }
+        if let Some(recording) = unknown.filter(|_| may_wait) {
+            return Step::Wait(recording);
+        }
+        if acceptable.only_if_cached {
+            return Step::NotCached;
+        }
+        if request.method() != Method::GET {
+            return Step::Alone;
+        }
+        match state.flights.start(key) {
+            Some(recording) => {
+                drop(state);
+                Step::Lead(Flight::new(
+                    self.clone(),
+                    key.clone(),
+                    recording,
+                    headers.clone(),
+                ))
+            }
+            None => Step::Alone,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent between statements: a panic elsewhere
+        // leaves nothing half done.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores `answer`, if any, and ends the flight of `recording`.
+    fn land(&self, key: &Arc<str>, recording: &Arc<Recording>, answer: Option<Answer>) {
+        let mut state = self.lock();
+        let inserted = answer.map(|answer| state.store.insert(key, answer));
+        state.flights.end(key, recording);
+        drop(state);
+        if let Some(Inserted::Stored { evicted }) = inserted {
+            self.metrics.cache_evicted(evicted);
+        }
+    }
+
+    fn end_flight(&self, key: &str, recording: &Arc<Recording>) {
+        self.lock().flights.end(key, recording);
+    }
+}
+
+/// `request` as the leader of a flight sends it to the component: without
+/// the validators that would let it answer 304, since the answer is for
+/// every request of the flight (RFC 9111 §4.3.2). Each gets its 304 from
+/// the recorded answer instead.
+pub fn without_validators<B>(mut request: Request<B>) -> Request<B> {
+    let headers = request.headers_mut();
+    headers.remove(header::IF_NONE_MATCH);
+    headers.remove(header::IF_MODIFIED_SINCE);
+    request
+}
+
+/// A stored answer to `request`, with its `Age`.
+fn stored_answer<B>(
+    stored: Arc<Stored>,
+    request: &Request<B>,
+    now: Instant,
+) -> Response<HyperOutgoingBody> {
+    let answer = &stored.answer;
+    let age = HeaderValue::from(stored.age(now).as_secs());
+    let length = HeaderValue::from(answer.body.len());
+    let mut response = respond(StatusCode::OK, &answer.headers, request, || {
+        let body = Bytes::from_owner(StoredBytes(stored.clone()));
+        StoredBody {
+            stored: (!body.is_empty()).then_some(body),
+        }
+        .boxed_unsync()
+    });
+    if response.status() == StatusCode::OK {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length);
+    }
+    response.headers_mut().insert(header::AGE, age);
+    response
+}
+
+/// An answer to `request` from `recording`, whose head is `head`.
+pub(crate) fn recorded_answer<B>(
+    recording: Arc<Recording>,
+    head: &Head,
+    request: &Request<B>,
+) -> Response<HyperOutgoingBody> {
+    respond(head.status, &head.headers, request, || {
+        RecordedBody::new(recording).boxed_unsync()
+    })
+}
+
+/// The answer with `status` and `headers` to `request`: 304 when its
+/// `If-None-Match` names a 200's `ETag`, the headers alone to a `HEAD`, the
+/// whole answer otherwise.
+fn respond<B>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    request: &Request<B>,
+    body: impl FnOnce() -> HyperOutgoingBody,
+) -> Response<HyperOutgoingBody> {
+    if status == StatusCode::OK
+        && let Some(etag) = headers.get(header::ETAG)
+        && policy::none_match(request.headers(), etag)
+    {
+        let mut response = Response::new(empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        for name in NOT_MODIFIED_HEADERS {
+            for value in headers.get_all(&name) {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        return response;
+    }
+    let body = if request.method() == Method::HEAD {
+        empty()
+    } else {
+        body()
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().clone_from(headers);
+    response
+}
+
+fn empty() -> HyperOutgoingBody {
+    Empty::new().map_err(|never| match never {}).boxed_unsync()
+}
+
+/// A stored answer's body, in frames of at most [`FRAME_BYTES`] whose bytes
+/// keep the answer alive, and counted, until hyper has written them. Being
+/// polled frame by frame as the client takes them, the body lasts as long
+/// as the sending does, so the connection's deadline covers it.
+struct StoredBody {
+    stored: Option<Bytes>,
+}
+
+/// The most bytes of a stored answer one frame hands to hyper.
+const FRAME_BYTES: usize = 64 * 1024;
+
+/// A stored answer's body bytes, owned by the answer.
+struct StoredBytes(Arc<Stored>);
+
+impl AsRef<[u8]> for StoredBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.answer.body
+    }
+}
+
+impl Body for StoredBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let Some(rest) = self.stored.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let frame = rest.split_to(rest.len().min(FRAME_BYTES));
+        if rest.is_empty() {
+            self.stored = None;
+        }
+        Poll::Ready(Some(Ok(Frame::data(frame))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.stored.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.stored.as_ref().map_or(0, |rest| rest.len() as u64))
+    }
+}
+
+/// The target and host the answer is stored under; `HEAD` shares `GET`'s.
+fn primary_key<B>(request: &Request<B>) -> Arc<str> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .map_or(&b""[..], HeaderValue::as_bytes);
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |target| target.as_str());
+    let mut key = String::with_capacity(host.len() + target.len() + 1);
+    key.push_str(&String::from_utf8_lossy(host));
+    key.push(' ');
+    key.push_str(target);
+    key.into()
+}
