@@ -184,10 +184,10 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
     pub body_chunk_size: u64,
 
-    /// Bytes of answers the shared HTTP cache keeps in memory, least
-    /// recently used evicted first; 0 turns the cache off. The default, 64
-    /// MiB, is an eighth of a 512 MiB task: some forty of the largest
-    /// answers, or hundreds of thousands of small ones.
+    /// Bytes of answers the shared HTTP cache keeps in memory, everything
+    /// that keys them counted, least recently used evicted first; 0 turns
+    /// the cache off. The default, 64 MiB, holds some forty answers of
+    /// 300000!, or hundreds of thousands of small ones.
     #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB)]
     pub cache_bytes: u64,
 

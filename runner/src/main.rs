@@ -51,7 +51,7 @@ async fn serve(options: ServeOptions) -> Result<()> {
         admin_address = %admin_listener.local_addr()?,
         component = %component.display(),
         memory_budget_mib = plan.budget >> 20,
-        memory_budget_source = ?plan.source,
+        memory_budget_source = %plan.source,
         computations = plan.computations,
         "listening"
     );

@@ -9,7 +9,7 @@
 //! fits, capped by `--max-concurrent`; the instance pool has exactly that
 //! many slots, and a request that finds none free gets 503 at once.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
@@ -31,9 +31,19 @@ pub enum BudgetSource {
     /// `--memory-budget-mib`.
     Option,
     /// The cgroup's limit, read from this file.
-    Cgroup(&'static str),
+    Cgroup(PathBuf),
     /// The machine's physical memory.
     Physical,
+}
+
+impl std::fmt::Display for BudgetSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BudgetSource::Option => f.write_str("--memory-budget-mib"),
+            BudgetSource::Cgroup(path) => write!(f, "{}", path.display()),
+            BudgetSource::Physical => f.write_str("physical memory"),
+        }
+    }
 }
 
 /// The memory budget and the computations that fit in it.
@@ -46,12 +56,6 @@ pub struct Plan {
     /// Computations (instances) allowed at once.
     pub computations: u32,
 }
-
-/// The cgroup files that hold a memory limit: version 2, then version 1.
-const CGROUP_LIMITS: [&str; 2] = [
-    "/sys/fs/cgroup/memory.max",
-    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-];
 
 /// The plan for `limits` on this machine.
 pub fn plan(limits: &Limits) -> Result<Plan> {
@@ -103,10 +107,15 @@ pub fn computations(budget: u64, limits: &Limits) -> Result<u32> {
 
 /// The cgroup's memory limit, else the machine's memory.
 fn detect_budget() -> Result<(u64, BudgetSource)> {
-    for path in CGROUP_LIMITS {
-        if let Some(limit) = read(path).as_deref().and_then(parse_cgroup_limit) {
-            return Ok((limit, BudgetSource::Cgroup(path)));
-        }
+    let membership = read("/proc/self/cgroup").unwrap_or_default();
+    let limits = cgroup_limit_files(&membership)
+        .into_iter()
+        .filter_map(|path| {
+            let limit = read(&path).as_deref().and_then(parse_cgroup_limit)?;
+            Some((limit, path))
+        });
+    if let Some((limit, path)) = limits.min() {
+        return Ok((limit, BudgetSource::Cgroup(path)));
     }
     match read("/proc/meminfo").as_deref().and_then(parse_mem_total) {
         Some(total) => Ok((total, BudgetSource::Physical)),
@@ -117,8 +126,40 @@ fn detect_budget() -> Result<(u64, BudgetSource)> {
     }
 }
 
-fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(Path::new(path)).ok()
+fn read(path: impl AsRef<Path>) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// The files that may hold a memory limit on this process, given its
+/// `/proc/self/cgroup`: those of its cgroup and of every ancestor (a
+/// parent's limit binds its children too), in version 2 and version 1. In
+/// a container with its own cgroup namespace the path is `/`, whose files
+/// are the container's.
+fn cgroup_limit_files(membership: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for line in membership.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let (root, file) = if controllers.is_empty() {
+            ("/sys/fs/cgroup", "memory.max")
+        } else if controllers.split(',').any(|name| name == "memory") {
+            ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")
+        } else {
+            continue;
+        };
+        let mut dir = Path::new(root).join(path.trim_start_matches('/'));
+        loop {
+            files.push(dir.join(file));
+            if dir == Path::new(root) || !dir.pop() {
+                break;
+            }
+        }
+    }
+    files
 }
 
 /// A cgroup memory limit: a number of bytes, or none (`max` in version 2,
@@ -177,6 +218,22 @@ mod tests {
         ] {
             assert!(error.contains(named), "{named} in {error}");
         }
+    }
+
+    #[test]
+    fn the_cgroup_and_its_ancestors_are_looked_at() {
+        let v1 = cgroup_limit_files("4:memory:/tasks/a\n3:cpu:/tasks/a\n");
+        assert_eq!(
+            v1,
+            [
+                "/sys/fs/cgroup/memory/tasks/a/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory/tasks/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            ]
+            .map(PathBuf::from)
+        );
+        let v2 = cgroup_limit_files("0::/\n");
+        assert_eq!(v2, [PathBuf::from("/sys/fs/cgroup/memory.max")]);
     }
 
     #[test]

@@ -271,10 +271,15 @@ mod tests {
         ] {
             assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
         }
-        assert!(
-            text.contains("# TYPE factorial_requests_total counter\n"),
-            "{text}"
-        );
+        for family in [
+            "factorial_requests_total",
+            "factorial_log_lines_dropped_total",
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE {family} counter\n")),
+                "{family} in {text}"
+            );
+        }
         drop(guard);
         let text = metrics.render().unwrap();
         assert_eq!(sample(&text, "factorial_requests_in_flight"), Some(0));

@@ -20,7 +20,8 @@ use hyper::header::{self, HeaderMap, HeaderName};
 use super::Cache;
 use super::policy;
 use super::record::{Head, Recording, Shareable};
-use super::store::{Answer, MAX_VARIANTS, Variant};
+use super::store::{Answer, MAX_VARIANTS};
+use super::variant;
 
 /// Response headers a cache does not store: they describe one connection,
 /// or the cache sets them itself on each answer.
@@ -102,18 +103,11 @@ impl Flight {
 
     /// The head the guest set, and how others may share its answer: when a
     /// shared cache may store it, and no header it varies on is longer
-    /// than [`policy::MAX_VARY_VALUE_BYTES`].
+    /// than [`variant::MAX_VARY_VALUE_BYTES`].
     pub(crate) fn head(&mut self, status: StatusCode, headers: HeaderMap) -> Head {
         let request_headers = std::mem::take(&mut self.request_headers);
         let shared = policy::lifetime(status, &headers).and_then(|lifetime| {
-            let variant = policy::vary_names(&headers)
-                .into_iter()
-                .map(|name| {
-                    let value = policy::vary_value(&request_headers, &name)?;
-                    Ok((name, value))
-                })
-                .collect::<Result<Variant, policy::TooLong>>()
-                .ok()?;
+            let variant = variant::variant_of(&headers, &request_headers).ok()?;
             Some(Shareable { variant, lifetime })
         });
         Head {
@@ -138,8 +132,7 @@ impl Flight {
         };
         let Shareable { variant, lifetime } = head.shared.as_ref()?;
         let (chunks, length) = self.recording.body();
-        let declared = head.headers.get(header::CONTENT_LENGTH);
-        if declared.is_some_and(|declared| declared.as_bytes() != length.to_string().as_bytes()) {
+        if !has_declared_length(&head.headers, length) {
             return None;
         }
         let mut headers = head.headers.clone();
@@ -165,6 +158,14 @@ impl Drop for Flight {
     fn drop(&mut self) {
         self.cache.end_flight(&self.key, &self.recording);
     }
+}
+
+/// Whether a body of `length` bytes is as long as its `Content-Length`, if
+/// it has one: a body that is not is never stored, whatever its guest said.
+fn has_declared_length(headers: &HeaderMap, length: u64) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .is_none_or(|declared| declared.as_bytes() == length.to_string().as_bytes())
 }
 
 fn concatenate(chunks: Vec<Bytes>, length: u64) -> Bytes {
@@ -201,6 +202,16 @@ mod tests {
         }
         assert!(flights.of(&key).is_empty());
         assert!(flights.in_air.is_empty());
+    }
+
+    #[test]
+    fn a_body_is_kept_only_at_its_declared_length() {
+        let mut headers = HeaderMap::new();
+        assert!(has_declared_length(&headers, 7));
+        headers.insert(header::CONTENT_LENGTH, 22.into());
+        assert!(has_declared_length(&headers, 22));
+        assert!(!has_declared_length(&headers, 21));
+        assert!(!has_declared_length(&headers, 23));
     }
 
     #[test]

@@ -4,35 +4,37 @@
 //! so it serves any component, and stores only what they allow.
 //!
 //! - [`policy`]: the header rules, pure.
+//! - [`variant`]: what an answer varies on, kept short and compared in
+//!   place.
 //! - [`store`]: the stored answers, their variants, the byte bound and
 //!   least-recently-used eviction.
 //! - [`flight`]: single flight, so that concurrent misses for one target
 //!   share one computation.
 //! - [`record`]: answers recorded from the guest's side into the response
 //!   buffer, read by any number of clients, each at its own pace.
+//! - `answer`: the answers given from a stored answer or a recording.
 
+mod answer;
 pub(crate) mod flight;
 pub(crate) mod policy;
 pub(crate) mod record;
 pub(crate) mod store;
+pub(crate) mod variant;
 
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::{Body, Frame, SizeHint};
-use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+pub(crate) use answer::recorded_answer;
+use answer::stored_answer;
 pub use flight::Flight;
 use flight::Flights;
 use policy::{Acceptable, RequestRule};
 pub use record::Failure;
-use record::{Head, RecordedBody, Recording};
+use record::{Head, Recording};
 use store::{Answer, Inserted, Store, Stored};
 
 use crate::metrics::Metrics;
@@ -84,16 +86,6 @@ pub enum Lookup {
 /// answer: one, and a second one that a waiter started after the first
 /// failed. Failing twice, it gets the second one's failure.
 const MAX_WAITS: usize = 2;
-
-/// Headers a 304 carries from the stored answer (RFC 9110 §15.4.5).
-const NOT_MODIFIED_HEADERS: [HeaderName; 6] = [
-    header::CACHE_CONTROL,
-    header::CONTENT_LOCATION,
-    header::DATE,
-    header::ETAG,
-    header::EXPIRES,
-    header::VARY,
-];
 
 /// The answer to `only-if-cached` when nothing stored will do (RFC 9111
 /// §5.2.1.7).
@@ -209,7 +201,7 @@ impl Cache {
                     let shares = head
                         .shared
                         .as_ref()
-                        .is_some_and(|shared| store::matches(&shared.variant, headers));
+                        .is_some_and(|shared| variant::matches(&shared.variant, headers));
                     if shares {
                         return Step::Join(recording.clone(), head);
                     }
@@ -277,126 +269,6 @@ pub fn without_validators<B>(mut request: Request<B>) -> Request<B> {
     headers.remove(header::IF_NONE_MATCH);
     headers.remove(header::IF_MODIFIED_SINCE);
     request
-}
-
-/// A stored answer to `request`, with its `Age`.
-fn stored_answer<B>(
-    stored: Arc<Stored>,
-    request: &Request<B>,
-    now: Instant,
-) -> Response<HyperOutgoingBody> {
-    let answer = &stored.answer;
-    let age = HeaderValue::from(stored.age(now).as_secs());
-    let length = HeaderValue::from(answer.body.len());
-    let mut response = respond(StatusCode::OK, &answer.headers, request, || {
-        let body = Bytes::from_owner(StoredBytes(stored.clone()));
-        StoredBody {
-            stored: (!body.is_empty()).then_some(body),
-        }
-        .boxed_unsync()
-    });
-    if response.status() == StatusCode::OK {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, length);
-    }
-    response.headers_mut().insert(header::AGE, age);
-    response
-}
-
-/// An answer to `request` from `recording`, whose head is `head`.
-pub(crate) fn recorded_answer<B>(
-    recording: Arc<Recording>,
-    head: &Head,
-    request: &Request<B>,
-) -> Response<HyperOutgoingBody> {
-    respond(head.status, &head.headers, request, || {
-        RecordedBody::new(recording).boxed_unsync()
-    })
-}
-
-/// The answer with `status` and `headers` to `request`: 304 when its
-/// `If-None-Match` names a 200's `ETag`, the headers alone to a `HEAD`, the
-/// whole answer otherwise.
-fn respond<B>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    request: &Request<B>,
-    body: impl FnOnce() -> HyperOutgoingBody,
-) -> Response<HyperOutgoingBody> {
-    if status == StatusCode::OK
-        && let Some(etag) = headers.get(header::ETAG)
-        && policy::none_match(request.headers(), etag)
-    {
-        let mut response = Response::new(empty());
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        for name in NOT_MODIFIED_HEADERS {
-            for value in headers.get_all(&name) {
-                response.headers_mut().append(name.clone(), value.clone());
-            }
-        }
-        return response;
-    }
-    let body = if request.method() == Method::HEAD {
-        empty()
-    } else {
-        body()
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    response.headers_mut().clone_from(headers);
-    response
-}
-
-fn empty() -> HyperOutgoingBody {
-    Empty::new().map_err(|never| match never {}).boxed_unsync()
-}
-
-/// A stored answer's body, in frames of at most [`FRAME_BYTES`] whose bytes
-/// keep the answer alive, and counted, until hyper has written them. Being
-/// polled frame by frame as the client takes them, the body lasts as long
-/// as the sending does, so the connection's deadline covers it.
-struct StoredBody {
-    stored: Option<Bytes>,
-}
-
-/// The most bytes of a stored answer one frame hands to hyper.
-const FRAME_BYTES: usize = 64 * 1024;
-
-/// A stored answer's body bytes, owned by the answer.
-struct StoredBytes(Arc<Stored>);
-
-impl AsRef<[u8]> for StoredBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0.answer.body
-    }
-}
-
-impl Body for StoredBody {
-    type Data = Bytes;
-    type Error = wasmtime_wasi_http::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let Some(rest) = self.stored.as_mut() else {
-            return Poll::Ready(None);
-        };
-        let frame = rest.split_to(rest.len().min(FRAME_BYTES));
-        if rest.is_empty() {
-            self.stored = None;
-        }
-        Poll::Ready(Some(Ok(Frame::data(frame))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.stored.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.stored.as_ref().map_or(0, |rest| rest.len() as u64))
-    }
 }
 
 /// The target and host the answer is stored under; `HEAD` shares `GET`'s.

@@ -9,12 +9,6 @@ use std::time::Duration;
 use hyper::StatusCode;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// The longest value of a header an answer varies on that the cache stores
-/// an answer for. A browser's `Accept` is under 200 bytes; a longer value
-/// is answered but its answer not stored, so that no client makes one
-/// stored answer hold kilobytes of its headers.
-pub(crate) const MAX_VARY_VALUE_BYTES: usize = 1024;
-
 /// How a request's `Cache-Control` (or `Pragma`) lets a stored answer be
 /// used (RFC 9111 §5.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,44 +101,6 @@ pub(crate) fn lifetime(status: StatusCode, headers: &HeaderMap) -> Option<Durati
         .filter(|lifetime| !lifetime.is_zero())
 }
 
-/// The names `Vary` lists, lowercased; names that are not header names are
-/// left out.
-pub(crate) fn vary_names(headers: &HeaderMap) -> Vec<HeaderName> {
-    list(headers, &header::VARY)
-        .filter_map(|name| HeaderName::from_bytes(name).ok())
-        .collect()
-}
-
-/// All of a request header's values as one, comma-separated, as a stored
-/// answer's variant keeps it; `Err` when longer than
-/// [`MAX_VARY_VALUE_BYTES`].
-pub(crate) fn vary_value(
-    headers: &HeaderMap,
-    name: &HeaderName,
-) -> Result<Option<HeaderValue>, TooLong> {
-    let mut values = headers.get_all(name).iter();
-    let Some(first) = values.next() else {
-        return Ok(None);
-    };
-    let mut combined = first.as_bytes().to_vec();
-    for value in values {
-        combined.extend_from_slice(b", ");
-        combined.extend_from_slice(value.as_bytes());
-        if combined.len() > MAX_VARY_VALUE_BYTES {
-            break;
-        }
-    }
-    if combined.len() > MAX_VARY_VALUE_BYTES {
-        return Err(TooLong);
-    }
-    Ok(HeaderValue::from_bytes(&combined).ok())
-}
-
-/// A header value an answer varies on is longer than
-/// [`MAX_VARY_VALUE_BYTES`]: the answer is not stored for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooLong;
-
 /// Whether the request's `If-None-Match` names `etag`, by the weak
 /// comparison (RFC 9110 §13.1.2).
 pub(crate) fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
@@ -187,7 +143,10 @@ fn unquote(value: &str) -> &str {
 /// The members of a header's comma-separated lists, across all its lines,
 /// trimmed, empty ones left out. A comma inside a quoted string (an entity
 /// tag, a directive's quoted value) does not separate (RFC 9110 §5.6.1).
-fn list<'a>(headers: &'a HeaderMap, name: &HeaderName) -> impl Iterator<Item = &'a [u8]> {
+pub(crate) fn list<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> impl Iterator<Item = &'a [u8]> {
     headers
         .get_all(name)
         .iter()
@@ -344,20 +303,5 @@ mod tests {
 
         assert!(rule("only-if-cached").only_if_cached);
         assert!(!rule("max-age=5").only_if_cached);
-    }
-
-    #[test]
-    fn a_long_vary_value_is_refused() {
-        let accept = HeaderName::from_static("accept");
-        let short = headers(&[("accept", "text/plain"), ("accept", "*/*")]);
-        assert_eq!(
-            vary_value(&short, &accept),
-            Ok(Some(HeaderValue::from_static("text/plain, */*")))
-        );
-        assert_eq!(vary_value(&HeaderMap::new(), &accept), Ok(None));
-        let mut long = HeaderMap::new();
-        let value = "a".repeat(MAX_VARY_VALUE_BYTES + 1);
-        long.insert(&accept, HeaderValue::from_str(&value).unwrap());
-        assert_eq!(vary_value(&long, &accept), Err(TooLong));
     }
 }

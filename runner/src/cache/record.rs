@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use super::store::Variant;
+use super::variant::Variant;
 
 /// A response head as the guest set it.
 pub(crate) struct Head {

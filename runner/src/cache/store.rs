@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderValue};
 use prometheus_client::metrics::gauge::Gauge;
 
 use super::policy::Acceptable;
+use super::variant::{self, Variant};
 
 /// Variants kept per target. The factorial component has two (JSON and
 /// text); a client rotating a header the answer varies on evicts its own
@@ -27,10 +28,6 @@ pub(crate) const MAX_VARIANTS: usize = 8;
 /// What a stored answer is counted as beyond its body, headers, key and
 /// variant values: its place in the maps and its bookkeeping.
 pub(crate) const ENTRY_OVERHEAD: u64 = 256;
-
-/// The values of the request headers an answer varies on, as the request
-/// that got it had them.
-pub(crate) type Variant = Vec<(HeaderName, Option<HeaderValue>)>;
 
 /// An answer to store: a 200 to a `GET`, its headers less those that
 /// describe one connection.
@@ -139,7 +136,7 @@ impl Store {
         let index = bucket
             .variants
             .iter()
-            .position(|(stored, _)| matches(&stored.answer.variant, headers))?;
+            .position(|(stored, _)| variant::matches(&stored.answer.variant, headers))?;
         let stored = bucket.variants[index].0.clone();
         let age = stored.age(now);
         if age >= stored.answer.lifetime {
@@ -228,37 +225,10 @@ impl Store {
     }
 }
 
-/// Whether a request with `headers` gets the answer stored for `variant`:
-/// the headers the answer varies on have the values they had (RFC 9111
-/// §4.1). Compared in place, value by value, so a lookup allocates nothing
-/// and reads no more of a header than the stored value's length.
-pub(crate) fn matches(variant: &Variant, headers: &HeaderMap) -> bool {
-    variant.iter().all(|(name, stored)| {
-        let mut values = headers.get_all(name).iter();
-        let Some(stored) = stored else {
-            return values.next().is_none();
-        };
-        let mut rest = stored.as_bytes();
-        let mut any = false;
-        for value in values {
-            if any {
-                let Some(after) = rest.strip_prefix(b", ") else {
-                    return false;
-                };
-                rest = after;
-            }
-            let Some(after) = rest.strip_prefix(value.as_bytes()) else {
-                return false;
-            };
-            rest = after;
-            any = true;
-        }
-        any && rest.is_empty()
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use hyper::header::HeaderName;
+
     use super::*;
 
     const ACCEPT: HeaderName = hyper::header::ACCEPT;
@@ -394,24 +364,5 @@ mod tests {
         // request.
         assert!(store.find(&key, &HeaderMap::new(), &none, at(60)).is_none());
         assert_eq!(store.held_bytes(), 0);
-    }
-
-    #[test]
-    fn variants_match_by_the_values_the_request_had() {
-        let variant: Variant = vec![(ACCEPT, Some(HeaderValue::from_static("a, b")))];
-        let mut split = HeaderMap::new();
-        split.append(ACCEPT, HeaderValue::from_static("a"));
-        split.append(ACCEPT, HeaderValue::from_static("b"));
-        assert!(matches(&variant, &split));
-        assert!(matches(&variant, &accepting("a, b")));
-        assert!(!matches(&variant, &accepting("a")));
-        assert!(!matches(&variant, &accepting("a, b, c")));
-        assert!(!matches(&variant, &HeaderMap::new()));
-        let absent: Variant = vec![(ACCEPT, None)];
-        assert!(matches(&absent, &HeaderMap::new()));
-        assert!(!matches(&absent, &accepting("a")));
-        let empty: Variant = vec![(ACCEPT, Some(HeaderValue::from_static("")))];
-        assert!(matches(&empty, &accepting("")));
-        assert!(!matches(&empty, &HeaderMap::new()));
     }
 }

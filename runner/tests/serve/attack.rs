@@ -158,3 +158,41 @@ fn a_listener_out_of_file_descriptors_waits_instead_of_spinning() {
     let answer = send(runner.address, "GET", "/api/v1/factorial?number=5", &[]);
     answer.assert(200, "application/json", "{\"factorial\":120}\n");
 }
+
+#[test]
+fn the_response_buffer_holds_no_more_than_its_bound_whoever_reads_nothing() {
+    let bound: u64 = 4 << 20;
+    let runner = Runner::start_with(
+        &test_guest_path(),
+        &[
+            "--response-buffer-bytes",
+            &bound.to_string(),
+            "--request-timeout",
+            "3s",
+        ],
+    );
+    // Eight answers of 2 MiB, none stored, each to a client that reads
+    // nothing: two fill the buffer, the others wait for room until their
+    // deadline.
+    let clients: Vec<TcpStream> = (0..8)
+        .map(|index| {
+            let mut client = TcpStream::connect(runner.address).unwrap();
+            write!(
+                client,
+                "GET /{index}?kib=2048 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            client
+        })
+        .collect();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let held = runner.counter("factorial_response_buffer_bytes");
+        assert!(held <= bound, "{held} bytes held");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(clients);
+    // Once the clients are gone, their answers' bytes are given back.
+    runner.wait_for_metric("factorial_response_buffer_bytes 0");
+    assert_eq!(runner.get("/?kib=2048").body.len(), 2048 * 1024);
+}

@@ -87,6 +87,17 @@ fn a_guest_trap_gets_500_for_that_request_only() {
 }
 
 #[test]
+fn a_guest_that_answers_an_error_code_gets_500_and_is_counted() {
+    let runner = Runner::start_with(&test_guest_path(), &[]);
+    for _ in 0..2 {
+        runner
+            .get("/error-code")
+            .assert(500, TEXT, "Internal Server Error");
+    }
+    runner.wait_for_metric("factorial_guest_traps_total 2");
+}
+
+#[test]
 fn a_chunked_body_whose_guest_traps_never_ends_whole() {
     let runner = Runner::start_with(&test_guest_path(), &["--cache-bytes", "0"]);
     let mut stream = TcpStream::connect(runner.address).unwrap();

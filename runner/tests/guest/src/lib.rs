@@ -8,6 +8,7 @@
 //! - `/grow`: allocates until memory runs out.
 //! - `/trap`: traps at once.
 //! - `/trap-in-body`: sends its head and part of its body, then traps.
+//! - `/error-code`: answers with an `error-code` instead of a response.
 //! - anything else: 200 `ok`.
 //!
 //! On every path, query parameters choose response headers, for the cache's
@@ -21,7 +22,7 @@ mod guest {
 
     use wasi::clocks::monotonic_clock;
     use wasi::http::types::{
-        Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam,
+        ErrorCode, Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam,
     };
 
     wasi::http::proxy::export!(Misbehaving);
@@ -60,6 +61,11 @@ mod guest {
                     }
                 }
                 "/trap" => core::arch::wasm32::unreachable(),
+                "/error-code" => {
+                    let refused = ErrorCode::InternalError(Some("refused on purpose".into()));
+                    ResponseOutparam::set(response_out, Err(refused));
+                    return;
+                }
                 _ => {}
             }
             let headers = Fields::new();
