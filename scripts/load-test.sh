@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The release runner under load on loopback (runner/tests/serve/load.rs): a
-# minute at its in-flight limit with its resident memory before and after,
+# minute at its limit of computations with its resident memory before and after,
 # then beyond the limit, SIGTERM under load, and a request at the deadline and
 # one over the memory cap beside others. Prints throughput, p50, p99, memory
 # and the load average. About two minutes; every phase stops by itself.

@@ -24,7 +24,7 @@ pub const EPOCH_PERIOD: Duration = Duration::from_millis(50);
 /// Without the yields, a guest computes on its runtime worker thread until
 /// it is done. There is one worker per core: two requests for a large
 /// factorial on two cores held every other request, `/healthz` included,
-/// for as long as they ran, and the in-flight limit was never reached since
+/// for as long as they ran, and the limit of computations was never reached since
 /// the waiting requests were not read.
 pub fn time_slice<T>(store: &mut Store<T>, deadline: Duration) {
     let started = Instant::now();

@@ -149,3 +149,81 @@ impl Body for StoredBody {
         SizeHint::with_exact(self.stored.as_ref().map_or(0, |rest| rest.len() as u64))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, headers: &[(HeaderName, &'static str)]) -> Request<()> {
+        let mut request = Request::new(());
+        *request.method_mut() = method;
+        for (name, value) in headers {
+            let value = HeaderValue::from_static(value);
+            request.headers_mut().append(name, value);
+        }
+        request
+    }
+
+    fn stored_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, HeaderValue::from_static("\"f-5\""));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+        headers
+    }
+
+    #[tokio::test]
+    async fn each_request_gets_its_own_answer_from_one_head() {
+        let headers = stored_headers();
+        let body = || {
+            http_body_util::Full::new(Bytes::from_static(b"{\"factorial\":120}\n"))
+                .map_err(|never| match never {})
+                .boxed_unsync()
+        };
+        let get = respond(StatusCode::OK, &headers, &request(Method::GET, &[]), body);
+        assert_eq!(get.status(), StatusCode::OK);
+        assert_eq!(get.headers(), &headers);
+        let bytes = get.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"{\"factorial\":120}\n");
+
+        let head = respond(StatusCode::OK, &headers, &request(Method::HEAD, &[]), body);
+        assert_eq!(head.headers(), &headers);
+        assert!(
+            head.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .is_empty()
+        );
+
+        let validated = request(Method::GET, &[(header::IF_NONE_MATCH, "\"f-5\"")]);
+        let not_modified = respond(StatusCode::OK, &headers, &validated, body);
+        assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(
+            not_modified.headers().get(header::ETAG),
+            headers.get(header::ETAG)
+        );
+        assert_eq!(not_modified.headers().get(header::CONTENT_TYPE), None);
+
+        // Only a 200 is validated.
+        let failed = respond(StatusCode::NOT_FOUND, &headers, &validated, body);
+        assert_eq!(failed.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_stored_body_goes_out_in_frames_of_at_most_64_kib() {
+        let mut body = StoredBody {
+            stored: Some(Bytes::from(vec![b'7'; FRAME_BYTES * 2 + 1])),
+        };
+        let mut sizes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            sizes.push(frame.unwrap().into_data().unwrap().len());
+        }
+        assert_eq!(sizes, [FRAME_BYTES, FRAME_BYTES, 1]);
+        assert!(body.is_end_stream());
+    }
+}

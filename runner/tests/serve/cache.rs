@@ -196,3 +196,28 @@ fn cache_bytes_0_turns_the_cache_off() {
     assert_eq!(cache_statuses(&runner, 2), ["off", "off"]);
     assert_eq!(counters(&runner), [0, 0, 0, 0]);
 }
+
+#[test]
+fn a_requests_directives_bound_what_it_is_given() {
+    let runner = Runner::start_with(&test_guest_path(), &[]);
+    let only_cached = [("cache-control", "only-if-cached")];
+    let missing = runner.request("GET", STORABLE, &only_cached);
+    missing.assert(
+        504,
+        "text/plain; charset=utf-8",
+        "Gateway Timeout: not in the cache",
+    );
+    let stored = runner.get(STORABLE);
+    assert_eq!(
+        runner.request("GET", STORABLE, &only_cached).body,
+        stored.body
+    );
+    // Any age is too old for `max-age=0`: computed again, and stored in its
+    // place.
+    let fresh = runner.request("GET", STORABLE, &[("cache-control", "max-age=0")]);
+    assert_ne!(fresh.body, stored.body);
+    assert_eq!(runner.get(STORABLE).body, fresh.body);
+    // An answer fresh for a minute is not fresh for two more.
+    let too_fresh = runner.request("GET", STORABLE, &[("cache-control", "min-fresh=120")]);
+    assert_ne!(too_fresh.body, fresh.body);
+}

@@ -1,4 +1,4 @@
-//! The runner under load: a minute at its in-flight limit, then beyond it,
+//! The runner under load: a minute at its limit of computations, then beyond it,
 //! SIGTERM in the middle of it, and requests that hit the deadline or the
 //! memory cap while others are served. They take two minutes between them
 //! and want the machine to themselves, so `cargo test` skips them;
@@ -14,7 +14,7 @@ use factorial_runner::engine::KEEP_RESIDENT;
 use crate::loadgen::{self, Failure, Plan, Report};
 use crate::support::{ReceivedResponse, Runner, send};
 
-/// The runner's in-flight limit (`--max-concurrent`) in these tests.
+/// The runner's limit of computations (`--max-concurrent`) in these tests.
 const LIMIT: usize = 16;
 
 /// The largest n asked for: 1,512,852 digits.
@@ -37,7 +37,7 @@ const LIGHT_MAX: u64 = 10_000;
 /// heap, its threads' stacks, and the allocator's slack.
 const RESIDENT_ALLOWANCE_KIB: u64 = 16 * 1024;
 
-/// Starts the runner with the in-flight limit and `args`, and the cache
+/// Starts the runner with the limit of computations and `args`, and the cache
 /// off: these tests load the component's computations, which the cache
 /// would turn into memory copies.
 fn start(args: &[&str]) -> Runner {

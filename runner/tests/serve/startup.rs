@@ -76,3 +76,32 @@ fn an_unusable_maximum_stops_start_up() {
         assert!(stderr.contains("max-number"), "{bad}: {stderr}");
     }
 }
+
+#[test]
+fn limits_that_do_not_fit_the_memory_budget_stop_start_up() {
+    let output = run_to_exit(runner_command().args([
+        "--listen",
+        "127.0.0.1:0",
+        "--memory-budget-mib",
+        "256",
+    ]));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a memory budget of 256 MiB cannot hold"),
+        "{stderr}"
+    );
+    // The same budget holds smaller instances and a smaller cache.
+    let runner = Runner::start(&[
+        "--memory-budget-mib",
+        "256",
+        "--memory-limit-mib",
+        "32",
+        "--cache-bytes",
+        "8388608",
+    ]);
+    let listening = &runner.wait_for_logs("listening", 1)[0];
+    assert_eq!(listening["memory_budget_source"], "--memory-budget-mib");
+    // (256 − 96 − 8 − 64) ÷ (32 + 4) = 2.
+    assert_eq!(listening["computations"], 2);
+}
