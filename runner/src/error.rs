@@ -25,10 +25,11 @@ pub enum RequestError {
     /// The component trapped or broke the `wasi:http` protocol.
     #[error("the component failed")]
     Guest(#[source] anyhow::Error),
-    /// The cache had no answer to give: `only-if-cached` found none stored,
-    /// or the computations the request waited for failed.
-    #[error("no answer from the cache: {}", .0.status)]
-    Unanswered(Failure),
+    /// The computation the request waited for gave no answer (its failure
+    /// is logged and counted where it happened), or `only-if-cached` found
+    /// none stored.
+    #[error("no answer: {}", .0.body)]
+    NoAnswer(Failure),
 }
 
 impl RequestError {
@@ -40,7 +41,7 @@ impl RequestError {
             RequestError::MemoryLimitExceeded(_) | RequestError::Guest(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            RequestError::Unanswered(failure) => failure.status,
+            RequestError::NoAnswer(failure) => failure.status,
         }
     }
 
@@ -66,7 +67,7 @@ impl RequestError {
                 "Internal Server Error: the request ran out of memory"
             }
             RequestError::Guest(_) => "Internal Server Error",
-            RequestError::Unanswered(failure) => failure.body,
+            RequestError::NoAnswer(failure) => failure.body,
         }
     }
 }

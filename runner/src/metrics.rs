@@ -194,7 +194,7 @@ impl Metrics {
             RequestError::MemoryLimitExceeded(_) => &self.memory_limit_exceeded,
             RequestError::Guest(_) => &self.guest_traps,
             // Counted where the computation failed, or not a failure.
-            RequestError::Unanswered(_) => return,
+            RequestError::NoAnswer(_) => return,
         };
         counter.inc();
     }

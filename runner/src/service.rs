@@ -11,11 +11,12 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::task::JoinHandle;
 use wasmtime::component::Resource;
 use wasmtime::{Store, Trap};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
@@ -94,7 +95,7 @@ impl Service {
             Lookup::Answered(response, status) => (Ok(response), status),
             Lookup::Compute(status) => (self.handle(request).await, status),
             Lookup::Unanswered(failure) => {
-                (Err(RequestError::Unanswered(failure)), CacheStatus::Miss)
+                (Err(RequestError::NoAnswer(failure)), CacheStatus::Miss)
             }
             Lookup::Lead(flight) => {
                 let mut asked = hyper::Request::new(());
@@ -133,7 +134,9 @@ impl Service {
 
     /// Runs the component on `request` and records its answer, for the
     /// requests of `flight` too when it leads one; gives the head and the
-    /// recording once the guest has set the head.
+    /// recording once the guest has set the head. The head and body are
+    /// taken from the guest by a task of their own ([`deliver`]), so that a
+    /// request that goes away cancels nothing the others wait for.
     async fn compute<B>(
         &self,
         request: hyper::Request<B>,
@@ -143,54 +146,26 @@ impl Service {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let started = self.start_guest(request).await.inspect_err(|error| {
-            if let Some(flight) = &flight {
-                flight.recording().fail(failure(error));
-            }
-        })?;
-        let (response, guest_finished) = started;
-        let (parts, body) = response.into_parts();
-        let (head, flight) = match flight {
-            Some(mut flight) => (flight.head(parts.status, parts.headers), Some(flight)),
-            None => {
-                let head = Head {
-                    status: parts.status,
-                    headers: parts.headers,
-                    shared: None,
-                };
-                (head, None)
-            }
-        };
         let recording = flight
             .as_ref()
             .map_or_else(Arc::default, |flight| flight.recording().clone());
-        let head = Arc::new(head);
-        recording.set_head(head.clone());
-        let deadline = tokio::time::Instant::now() + self.deadline;
-        let buffer = self.buffer.clone();
-        tokio::spawn({
-            let recording = recording.clone();
-            async move {
-                let whole =
-                    record::record_body(body, &recording, &buffer, guest_finished, deadline).await;
-                // Stored before the end is given, so that a client that has
-                // the whole answer finds it stored.
-                if let Some(flight) = flight {
-                    flight.land(whole);
-                }
-                recording.finish(whole);
-            }
-        });
+        let guest = self
+            .start_guest(request)
+            .inspect_err(|error| recording.fail(failure(error)))?;
+        tokio::spawn(deliver(
+            guest,
+            flight,
+            recording.clone(),
+            self.buffer.clone(),
+            tokio::time::Instant::now() + self.deadline,
+            self.metrics.clone(),
+        ));
+        let head = recording.head().await.map_err(RequestError::NoAnswer)?;
         Ok((head, recording))
     }
 
-    /// Admits `request` and starts its guest; gives the response head the
-    /// guest set, with its body, and the word of whether the guest finished
-    /// its work.
-    async fn start_guest<B>(
-        &self,
-        request: hyper::Request<B>,
-    ) -> Result<(hyper::Response<HyperOutgoingBody>, oneshot::Receiver<bool>), RequestError>
+    /// Admits `request` and starts its guest.
+    fn start_guest<B>(&self, request: hyper::Request<B>) -> Result<StartedGuest, RequestError>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -199,7 +174,7 @@ impl Service {
             .admit()
             .inspect_err(|error| self.metrics.request_failed(error))?;
         let mut store = self.new_store();
-        let (sender, receiver) = oneshot::channel();
+        let (sender, response) = oneshot::channel();
         let guest_error = |error: wasmtime::Error| RequestError::Guest(error.into());
         let request = store
             .data_mut()
@@ -211,8 +186,8 @@ impl Service {
             .http()
             .new_response_outparam(sender)
             .map_err(guest_error)?;
-        let (finished, guest_finished) = oneshot::channel();
-        let guest = tokio::task::spawn(
+        let (finished_sender, finished) = oneshot::channel();
+        let task = tokio::task::spawn(
             GuestRun {
                 pre: self.component.pre().clone(),
                 store,
@@ -221,26 +196,15 @@ impl Service {
                 slot,
                 deadline: self.deadline,
                 metrics: self.metrics.clone(),
-                finished,
+                finished: finished_sender,
             }
             .run(),
         );
-        match receiver.await {
-            Ok(Ok(response)) => Ok((response, guest_finished)),
-            Ok(Err(code)) => {
-                let error =
-                    RequestError::Guest(anyhow!("the component answered with an error: {code:?}"));
-                self.metrics.request_failed(&error);
-                Err(error)
-            }
-            // The guest dropped the outparam without setting it: its task
-            // says why (and has counted it).
-            Err(_) => Err(match guest.await {
-                Ok(Ok(())) => RequestError::Guest(anyhow!("the component returned no response")),
-                Ok(Err(error)) => error,
-                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
-            }),
-        }
+        Ok(StartedGuest {
+            response,
+            task,
+            finished,
+        })
     }
 
     /// A computation's slot, which is also its instance's slot in the pool,
@@ -261,6 +225,71 @@ impl Service {
         epoch::time_slice(&mut store, self.deadline);
         store
     }
+}
+
+/// A guest that is running: where its response head will come, its task,
+/// and the word of whether it finished its work.
+struct StartedGuest {
+    response: oneshot::Receiver<Result<hyper::Response<HyperOutgoingBody>, ErrorCode>>,
+    task: JoinHandle<Result<(), RequestError>>,
+    finished: oneshot::Receiver<bool>,
+}
+
+/// Gives `recording` the guest's head, or its failure, then its body as
+/// fast as the guest writes it, held in `buffer`; then, when the guest is
+/// done, stores a whole answer and ends `flight`, and only then gives the
+/// body's end, so that a client that has the whole answer finds it
+/// stored. Runs in a task of its own.
+async fn deliver(
+    guest: StartedGuest,
+    mut flight: Option<Flight>,
+    recording: Arc<Recording>,
+    buffer: Arc<Buffer>,
+    deadline: tokio::time::Instant,
+    metrics: Arc<Metrics>,
+) {
+    let response = match guest.response.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(code)) => {
+            let error =
+                RequestError::Guest(anyhow!("the component answered with an error: {code:?}"));
+            metrics.request_failed(&error);
+            tracing::warn!(error = error.chain(), "request failed");
+            recording.fail(failure(&error));
+            return;
+        }
+        // The guest dropped the outparam without setting it: its task says
+        // why (and has counted and logged a failure).
+        Err(_) => {
+            let error = match guest.task.await {
+                Ok(Ok(())) => {
+                    let error = RequestError::Guest(anyhow!("the component returned no response"));
+                    metrics.request_failed(&error);
+                    tracing::warn!(error = error.chain(), "request failed");
+                    error
+                }
+                Ok(Err(error)) => error,
+                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
+            };
+            recording.fail(failure(&error));
+            return;
+        }
+    };
+    let (parts, body) = response.into_parts();
+    let head = match &mut flight {
+        Some(flight) => flight.head(parts.status, parts.headers),
+        None => Head {
+            status: parts.status,
+            headers: parts.headers,
+            shared: None,
+        },
+    };
+    recording.set_head(Arc::new(head));
+    let whole = record::record_body(body, &recording, &buffer, guest.finished, deadline).await;
+    if let Some(flight) = flight {
+        flight.land(whole);
+    }
+    recording.finish(whole);
 }
 
 /// What a request whose computation failed before its head gets, and so

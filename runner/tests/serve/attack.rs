@@ -196,3 +196,31 @@ fn the_response_buffer_holds_no_more_than_its_bound_whoever_reads_nothing() {
     runner.wait_for_metric("factorial_response_buffer_bytes 0");
     assert_eq!(runner.get("/?kib=2048").body.len(), 2048 * 1024);
 }
+
+#[test]
+fn a_leader_that_leaves_cancels_nothing_its_followers_wait_for() {
+    let runner = Runner::start_with(&test_guest_path(), &[]);
+    let target = "/sleep?ms=1000&cc=max-age%3D60&stamp";
+    let mut leader = TcpStream::connect(runner.address).unwrap();
+    write!(
+        leader,
+        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    runner.wait_for_metric("factorial_cache_misses_total 1");
+    let followers: Vec<_> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..4).map(|_| scope.spawn(|| runner.get(target))).collect();
+        runner.wait_for_metric("factorial_requests_in_flight 5");
+        // The leader goes before the guest has answered.
+        drop(leader);
+        clients.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    for answer in &followers {
+        assert_eq!((answer.status, &answer.body), (200, &followers[0].body));
+    }
+    // Computed once, and stored.
+    assert_eq!(runner.get(target).body, followers[0].body);
+    assert_eq!(runner.counter("factorial_cache_misses_total"), 1);
+    assert_eq!(runner.counter("factorial_cache_coalesced_total"), 4);
+    assert_eq!(runner.counter("factorial_cache_hits_total"), 1);
+}
