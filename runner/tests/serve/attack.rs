@@ -16,6 +16,17 @@ const CACHE_BYTES: u64 = 4 << 20;
 /// buffers.
 const GROWTH_ALLOWANCE_KIB: u64 = 48 * 1024;
 
+/// Sends a `GET` of `target` and leaves its answer unread.
+fn ask(runner: &Runner, target: &str) -> TcpStream {
+    let mut client = TcpStream::connect(runner.address).unwrap();
+    write!(
+        client,
+        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    client
+}
+
 /// A request with an `Accept` of about `length` bytes, different for each
 /// `seed`, that still negotiates JSON.
 fn rotating_accept(seed: usize, length: usize) -> String {
@@ -66,12 +77,7 @@ fn a_leader_that_reads_nothing_does_not_hold_its_followers() {
     let target = "/sleep?ms=500&cc=max-age%3D60&kib=24576";
     let length = 24576 * 1024;
     let started = Instant::now();
-    let mut leader = TcpStream::connect(runner.address).unwrap();
-    write!(
-        leader,
-        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut leader = ask(&runner, target);
     runner.wait_for_metric("factorial_cache_misses_total 1");
     let followers: Vec<Duration> = std::thread::scope(|scope| {
         let clients: Vec<_> = (0..8)
@@ -103,12 +109,7 @@ fn a_client_reading_a_stored_answer_slowly_is_cut_off_at_the_deadline() {
     let length = 32768 * 1024;
     assert_eq!(runner.get(target).body.len(), length);
 
-    let mut client = TcpStream::connect(runner.address).unwrap();
-    write!(
-        client,
-        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut client = ask(&runner, target);
     let asked = Instant::now();
     let mut byte = [0];
     while runner.counter("factorial_response_timeouts_total") == 0 {
@@ -175,15 +176,7 @@ fn the_response_buffer_holds_no_more_than_its_bound_whoever_reads_nothing() {
     // nothing: two fill the buffer, the others wait for room until their
     // deadline.
     let clients: Vec<TcpStream> = (0..8)
-        .map(|index| {
-            let mut client = TcpStream::connect(runner.address).unwrap();
-            write!(
-                client,
-                "GET /{index}?kib=2048 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            client
-        })
+        .map(|index| ask(&runner, &format!("/{index}?kib=2048")))
         .collect();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {
@@ -201,12 +194,7 @@ fn the_response_buffer_holds_no_more_than_its_bound_whoever_reads_nothing() {
 fn a_leader_that_leaves_cancels_nothing_its_followers_wait_for() {
     let runner = Runner::start_with(&test_guest_path(), &[]);
     let target = "/sleep?ms=1000&cc=max-age%3D60&stamp";
-    let mut leader = TcpStream::connect(runner.address).unwrap();
-    write!(
-        leader,
-        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let leader = ask(&runner, target);
     runner.wait_for_metric("factorial_cache_misses_total 1");
     let followers: Vec<_> = std::thread::scope(|scope| {
         let clients: Vec<_> = (0..4).map(|_| scope.spawn(|| runner.get(target))).collect();
