@@ -250,26 +250,23 @@ async fn deliver(
 ) {
     let response = match guest.response.await {
         Ok(Ok(response)) => response,
-        Ok(Err(code)) => {
-            let error =
-                RequestError::Guest(anyhow!("the component answered with an error: {code:?}"));
-            metrics.request_failed(&error);
-            tracing::warn!(error = error.chain(), "request failed");
-            recording.fail(failure(&error));
-            return;
-        }
-        // The guest dropped the outparam without setting it: its task says
-        // why (and has counted and logged a failure).
-        Err(_) => {
-            let error = match guest.task.await {
-                Ok(Ok(())) => {
-                    let error = RequestError::Guest(anyhow!("the component returned no response"));
-                    metrics.request_failed(&error);
-                    tracing::warn!(error = error.chain(), "request failed");
-                    error
-                }
-                Ok(Err(error)) => error,
-                Err(error) => RequestError::Guest(anyhow!(error).context("the guest task failed")),
+        outcome => {
+            let error = match outcome {
+                Ok(Err(code)) => guest_failed(
+                    anyhow!("the component answered with an error: {code:?}"),
+                    &metrics,
+                ),
+                // The guest dropped the outparam without setting it: its
+                // task says why (and has counted and logged a failure).
+                _ => match guest.task.await {
+                    Ok(Ok(())) => {
+                        guest_failed(anyhow!("the component returned no response"), &metrics)
+                    }
+                    Ok(Err(error)) => error,
+                    Err(error) => {
+                        RequestError::Guest(anyhow!(error).context("the guest task failed"))
+                    }
+                },
             };
             recording.fail(failure(&error));
             return;
@@ -290,6 +287,15 @@ async fn deliver(
         flight.land(whole);
     }
     recording.finish(whole);
+}
+
+/// A guest's failure that its task did not see, counted and logged as the
+/// task does its own.
+fn guest_failed(cause: anyhow::Error, metrics: &Metrics) -> RequestError {
+    let error = RequestError::Guest(cause);
+    metrics.request_failed(&error);
+    tracing::warn!(error = error.chain(), "request failed");
+    error
 }
 
 /// What a request whose computation failed before its head gets, and so
