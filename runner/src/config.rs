@@ -65,6 +65,13 @@ pub enum Command {
     /// Ask a running server for `/healthz`: exit 0 on `200 ok`, 1 otherwise.
     /// For container health checks where there is no curl.
     Healthcheck(HealthcheckOptions),
+    /// Serve the component on AWS Lambda: answer the invocations of
+    /// Lambda's runtime API (`AWS_LAMBDA_RUNTIME_API`) rather than listen.
+    /// Started under the name `bootstrap`, as Lambda starts a function, the
+    /// runner does this unasked. Of `serve`'s options, the listeners,
+    /// connection timeouts, `--max-concurrent` and `--emf-interval` have no
+    /// use here.
+    Lambda(ServeOptions),
 }
 
 /// Options of `serve`.

@@ -24,6 +24,7 @@
 //!   metrics as CloudWatch Embedded Metric Format records on stdout.
 //! - [`error`]: why a request got no answer from the component.
 //! - [`healthcheck`]: the container health check.
+//! - [`lambda`]: the same service as a function on AWS Lambda.
 
 #![deny(missing_docs)]
 
@@ -36,6 +37,7 @@ pub mod epoch;
 pub mod error;
 pub mod healthcheck;
 pub mod host;
+pub mod lambda;
 pub mod log;
 pub mod memory;
 pub mod metrics;

@@ -4,7 +4,9 @@
 //! Each line is appended to a buffer in memory, and a background thread
 //! writes the buffer out at most every [`FLUSH_INTERVAL`], or sooner past
 //! [`FLUSH_BYTES`]: a request never waits on stdout, and a line needs no
-//! message or wake-up of its own to reach the writing thread. The access
+//! message or wake-up of its own to reach the writing thread. A process
+//! that may be frozen once it has answered writes them out itself
+//! ([`flush`]). The access
 //! line of each request ([`access`]) is formatted here rather than by
 //! `tracing`'s JSON layer, which builds a map of values for every event.
 //! Through that layer and a channel message each, access lines cost small
@@ -130,6 +132,19 @@ impl Shared {
     }
 }
 
+/// Writes out the lines in memory now, on this thread: for a process that
+/// may be frozen as soon as it has answered, as Lambda freezes its
+/// execution environment between invocations.
+pub fn flush() {
+    let Some(shared) = LOG.get() else {
+        return;
+    };
+    let mut stdout = io::stdout().lock();
+    let batch = std::mem::take(&mut shared.lock().lines);
+    let _ = stdout.write_all(&batch);
+    let _ = stdout.flush();
+}
+
 /// What `tracing` writes each formatted event to: one `write` per event,
 /// the whole line.
 struct Appender(Arc<Shared>);
@@ -243,12 +258,16 @@ fn write_batches(shared: &Shared) {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .0;
         }
+        drop(state);
+        // Stdout's lock before the buffer's, as in `flush`: batches reach
+        // stdout in the order they were taken.
+        let mut stdout = io::stdout().lock();
+        let mut state = shared.lock();
         std::mem::swap(&mut batch, &mut state.lines);
         let dropped = std::mem::take(&mut state.dropped);
         let closed = state.closed;
         drop(state);
         // Nowhere to report a failed write to: the log is where it would go.
-        let mut stdout = io::stdout().lock();
         let _ = stdout.write_all(&batch);
         let _ = stdout.flush();
         drop(stdout);

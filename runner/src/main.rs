@@ -1,19 +1,30 @@
-//! `factorial-runner`: serves the factorial component over HTTP, compiles it
-//! ahead of time, or checks a running server's health.
+//! `factorial-runner`: serves the factorial component over HTTP or on AWS
+//! Lambda, compiles it ahead of time, or checks a running server's health.
 
+use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use factorial_runner::config::{self, Cli, Command, ServeOptions};
+use factorial_runner::lambda::Function;
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
 use factorial_runner::{admin, healthcheck, server};
 use factorial_runner::{emf, engine, log, memory};
 
+/// The executable's name in a Lambda package: what Lambda's
+/// `provided.al2023` runtime starts, with no arguments.
+const LAMBDA_BOOTSTRAP: &str = "bootstrap";
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if args.first().and_then(|exe| Path::new(exe).file_name()) == Some(LAMBDA_BOOTSTRAP.as_ref()) {
+        args.insert(1, "lambda".into());
+    }
+    let cli = Cli::parse_from(args);
     let _flush_logs_on_exit = log::init();
     let result = match cli.command {
         None => serve(cli.serve),
@@ -21,6 +32,7 @@ fn main() -> ExitCode {
         Some(Command::Compile(options)) => config::component_path(options.component.as_deref())
             .and_then(|input| engine::precompile(&input, &options.output, options.cpu.as_deref())),
         Some(Command::Healthcheck(options)) => healthcheck::check(&options),
+        Some(Command::Lambda(options)) => serve_lambda(options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +81,17 @@ async fn serve(options: ServeOptions) -> Result<()> {
         emf.finish().await;
     }
     served
+}
+
+#[tokio::main]
+async fn serve_lambda(options: ServeOptions) -> Result<()> {
+    let function = Function::init(options)?;
+    let function = &function;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        function.invoke(event)
+    }))
+    .await
+    .map_err(|error| anyhow!(error).context("Lambda's runtime API failed"))
 }
 
 /// Completes on SIGTERM (what ECS sends) or SIGINT (Ctrl-C).

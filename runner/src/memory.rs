@@ -34,6 +34,8 @@ pub enum BudgetSource {
     Cgroup(PathBuf),
     /// The machine's physical memory.
     Physical,
+    /// The memory Lambda gives the function, from this variable.
+    LambdaFunction(&'static str),
 }
 
 impl std::fmt::Display for BudgetSource {
@@ -42,6 +44,7 @@ impl std::fmt::Display for BudgetSource {
             BudgetSource::Option => f.write_str("--memory-budget-mib"),
             BudgetSource::Cgroup(path) => write!(f, "{}", path.display()),
             BudgetSource::Physical => f.write_str("physical memory"),
+            BudgetSource::LambdaFunction(variable) => f.write_str(variable),
         }
     }
 }
@@ -63,6 +66,11 @@ pub fn plan(limits: &Limits) -> Result<Plan> {
         Some(mib) => (mib * BYTES_PER_MIB, BudgetSource::Option),
         None => detect_budget()?,
     };
+    plan_within(budget, source, limits)
+}
+
+/// The plan for `limits` in a budget of `budget` bytes from `source`.
+pub fn plan_within(budget: u64, source: BudgetSource, limits: &Limits) -> Result<Plan> {
     Ok(Plan {
         computations: computations(budget, limits)?,
         budget,

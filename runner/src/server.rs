@@ -36,7 +36,7 @@ const RETRY_AFTER_SECONDS: &str = "1";
 
 /// How long past a request's deadline its answer may still be sending: a
 /// computation stopped at the deadline still gets its 504 out.
-const RESPONSE_GRACE: Duration = Duration::from_secs(1);
+pub const RESPONSE_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a listener waits after failing to accept a connection (out of
 /// file descriptors, say) before it tries again: at once would spin.
@@ -141,7 +141,10 @@ async fn answer(
     };
     let in_flight = metrics.in_flight();
     let (response, cache) = service.answer(request).await;
-    let response = response.unwrap_or_else(|error| failure(&error));
+    let response = response.unwrap_or_else(|error| {
+        error_response::<Full<Bytes>>(&error)
+            .map(|body| body.map_err(|never| match never {}).boxed_unsync())
+    });
     access.cache = cache;
     drop(in_flight);
     let (parts, body) = response.into_parts();
@@ -155,15 +158,13 @@ async fn answer(
     ))
 }
 
-/// The runner's own answer when the component gives none.
-fn failure(error: &RequestError) -> Response<HyperOutgoingBody> {
+/// The runner's own answer when the component gives none, with its body
+/// as `B`: the server streams it, the Lambda front end sends it whole.
+pub fn error_response<B: From<Bytes>>(error: &RequestError) -> Response<B> {
     if !matches!(error, RequestError::Saturated(_)) {
         tracing::warn!(error = error.chain(), "no response from the component");
     }
-    let body = Full::new(Bytes::from_static(error.body().as_bytes()))
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    let mut response = Response::new(body);
+    let mut response = Response::new(B::from(Bytes::from_static(error.body().as_bytes())));
     *response.status_mut() = error.status();
     let headers = response.headers_mut();
     headers.insert(

@@ -207,6 +207,14 @@ impl Service {
         })
     }
 
+    /// Returns once no computation is running: every guest has finished,
+    /// including one that goes on filling the cache after its client has
+    /// the head (a 304, a `HEAD`).
+    pub async fn wait_until_idle(&self) {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _all = self.computations.acquire_many(self.max_computations).await;
+    }
+
     /// A computation's slot, which is also its instance's slot in the pool,
     /// or [`RequestError::Saturated`] at once when all are taken: a queue
     /// would only make every client wait.

@@ -75,6 +75,37 @@ impl Publisher {
     }
 }
 
+/// EMF records written one per unit of work, each of what changed since
+/// the one before: for Lambda, which freezes the process between
+/// invocations, so that no timer of its own can be relied on to fire.
+pub struct Records {
+    metrics: Arc<Metrics>,
+    period: Period,
+}
+
+impl Records {
+    /// Starts counting from the metrics as they are now.
+    pub fn start(namespace: String, metrics: Arc<Metrics>) -> Result<Records> {
+        let start = snapshot(&metrics)?;
+        Ok(Records {
+            metrics,
+            period: Period::new(namespace, start),
+        })
+    }
+
+    /// The record of what changed since the last one, with `properties`
+    /// (values that are not metrics, such as a request's id) at its root,
+    /// as one line.
+    pub fn next(&mut self, properties: Map<String, Value>) -> Result<String> {
+        let now = snapshot(&self.metrics)?;
+        let mut record = self.period.close(now, milliseconds_since_epoch());
+        if let Value::Object(root) = &mut record {
+            root.extend(properties);
+        }
+        Ok(record.to_string())
+    }
+}
+
 /// Samples `metrics` each second and writes a record every `interval`, then
 /// a last one when `stop` completes.
 async fn publish(
