@@ -79,3 +79,13 @@ install_pip() {
     shift
     install "$* into $venv" "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
 }
+
+# `install_cargo_lambda VENV` installs cargo-lambda, which emulates Lambda's
+# runtime API and function URLs (`cargo lambda watch`), into the venv VENV,
+# creating it if missing, and puts the venv's bin directory on PATH.
+install_cargo_lambda() {
+    local venv=$1
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    install_pip "$venv" cargo-lambda==1.9.2
+    export PATH="$venv/bin:$PATH"
+}

@@ -74,6 +74,10 @@ step "load and faults: the release runner under load, beyond its limit, and stop
 step "the image: hadolint, built for amd64 and arm64, published to and pulled from a local registry, run as Fargate runs it and under emulation; the component through wkg" \
     scripts/image.sh test
 
+# The arm64 runner the image step built is the function's: no second build.
+step "the Lambda function: the contract, traps, deadlines and memory through cargo lambda watch; the arm64 package under qemu-user-static" \
+    env FACTORIAL_ARM64_PROFILE=emulated scripts/lambda.sh test
+
 step "the AWS deployment: CDK unit tests, cdk-nag, synth, cfn-lint, workflow schemas" \
     deploy/test.sh
 

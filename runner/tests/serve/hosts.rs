@@ -3,13 +3,15 @@
 //! these tests; `scripts/portability.sh` installs both hosts and runs them
 //! with `--ignored`. A host that is not installed fails its test.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{component_path, send, without_factorial_settings, workspace_root};
+use crate::support::{
+    component_path, free_loopback_address, send, without_factorial_settings, workspace_root,
+};
 use crate::{contract, corpus};
 
 /// The hosts we did not write, each started the way its documentation says.
@@ -127,13 +129,6 @@ impl Drop for Served {
     }
 }
 
-/// A loopback address that was free a moment ago: jco serve does not report
-/// the port it binds for port 0, so every host is given one.
-fn free_loopback_address() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
 /// The corpus rows every host shares and every check of `contract`, with
 /// the default settings and with a maximum set through the environment; an
 /// unusable maximum is answered with 500 on every request, as `docs/contract.md`
@@ -159,7 +154,7 @@ fn keeps_the_contract(host: ThirdPartyHost) {
 
 /// The corpus rows every host shares and the checks of `contract` that
 /// hold with the default settings.
-fn keeps_the_default_contract(address: SocketAddr) {
+pub fn keeps_the_default_contract(address: SocketAddr) {
     corpus::check_the_rows_every_host_shares(address);
     contract::check_head_and_validators(address);
     contract::check_a_large_factorial_arrives_whole(address);

@@ -16,6 +16,9 @@ mod contract;
 mod corpus;
 /// The same contract on `wasmtime serve` and `jco serve` (ignored by default).
 mod hosts;
+/// The runner as a Lambda function, through `cargo lambda watch` (ignored by
+/// default).
+mod lambda;
 /// Shutdown, precompiled artifacts and the health check.
 mod lifecycle;
 /// Deadlines, memory, concurrency, connection timeouts, traps.

@@ -105,3 +105,28 @@ fn limits_that_do_not_fit_the_memory_budget_stop_start_up() {
     // (256 − 96 − 8 − 64) ÷ (32 + 4) = 2.
     assert_eq!(listening["computations"], 2);
 }
+
+#[test]
+fn on_lambda_a_maximum_whose_answer_cannot_fit_a_response_is_refused() {
+    let output = run_to_exit(runner_command().args(["lambda", "--max-number", "2000000"]));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FACTORIAL_MAX_NUMBER=2000000 cannot be served on Lambda")
+            && stderr.contains("Lambda returns at most 6291456")
+            && stderr.contains("the largest maximum that fits is "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_lambda_subcommand_outside_lambda_is_a_clear_error() {
+    let output = run_to_exit(runner_command().arg("lambda"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("not on AWS Lambda: AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME")
+            && stderr.contains("scripts/lambda.sh serve"),
+        "{stderr}"
+    );
+}

@@ -215,6 +215,13 @@ impl Runner {
     }
 }
 
+/// A loopback address that was free a moment ago, for servers that do not
+/// report the port they bind for port 0 (jco serve, cargo lambda watch).
+pub fn free_loopback_address() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
 /// Sends one request (`Connection: close`) to `address` and reads the whole
 /// answer.
 pub fn send(
