@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Proves the AWS deployment without an AWS account: type check, lint, the
-# unit tests on the synthesized template (with the cdk-nag AwsSolutions
-# checks), `npm run synth` into deploy/cdk.out, cfn-lint on that template, and
+# unit tests on the synthesized templates (with the cdk-nag AwsSolutions
+# checks), `npm run synth` into deploy/cdk.out (Fargate) and `npm run
+# synth:lambda` into deploy/cdk.out.lambda, cfn-lint on both templates, and
 # the GitHub workflows and pre-commit config against their schemas.
+#
+# The Lambda tests and synthesis need the function's package, which
+# `scripts/lambda.sh package` builds into target/lambda/arm64 (or the folder
+# FACTORIAL_LAMBDA_PACKAGE names): the test command builds it first.
 #
 # Needs node 20+ with npm and python3 3.11+. Installs what it lacks: npm
 # packages from the lockfile into deploy/node_modules, and the pinned Python
@@ -39,8 +44,8 @@ check() {
   fi
 }
 
-template="cdk.out/Factorial.template.json"
 cfn_lint() {
+  local template="$1"
   # Errors fail; CDK's own warnings (e.g. W3005, redundant DependsOn) are shown only.
   [[ -f "$template" ]] && "$venv/bin/cfn-lint" --non-zero-exit-code error -- "$template"
 }
@@ -50,9 +55,11 @@ export CDK_DISABLE_CLI_TELEMETRY=true
 check "type check (npm run typecheck)" npm run --silent typecheck
 check "lint and format (npm run lint)" npm run --silent lint
 check "unit tests and cdk-nag (npm test)" npm test --silent
-rm -rf cdk.out
-check "synth (npm run synth)" npm run --silent synth -- --no-notices
-check "cfn-lint $template" cfn_lint
+rm -rf cdk.out cdk.out.lambda
+check "synth, Fargate (npm run synth)" npm run --silent synth -- --no-notices
+check "cfn-lint cdk.out/Factorial.template.json" cfn_lint cdk.out/Factorial.template.json
+check "synth, Lambda (npm run synth:lambda)" npm run --silent synth:lambda -- --no-notices
+check "cfn-lint cdk.out.lambda/Factorial.template.json" cfn_lint cdk.out.lambda/Factorial.template.json
 check "workflow schema (check-jsonschema)" \
   "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$repo_root"/.github/workflows/*.yml
 check "pre-commit config" "$venv/bin/pre-commit" validate-config "$repo_root/.pre-commit-config.yaml"

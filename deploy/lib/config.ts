@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 
 /** The fewest tasks the service runs: one per Availability Zone. */
 export const MIN_TASK_COUNT = 2;
@@ -27,6 +29,31 @@ const WAF_RATE_LIMIT_RANGE = [10, 2_000_000_000] as const;
 export const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
 export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
 
+/**
+ * Where the API runs: Fargate tasks behind an application load balancer, or
+ * a Lambda function behind an API Gateway HTTP API.
+ */
+export const COMPUTE_MODES = ['fargate', 'lambda'] as const;
+export type ComputeMode = (typeof COMPUTE_MODES)[number];
+
+/**
+ * The deploy folder: a relative `lambdaPackage` is resolved against it, not
+ * against the shell's working directory, so that the default names the same
+ * folder from wherever `cdk` runs.
+ */
+const DEPLOY_DIRECTORY = path.join(__dirname, '..');
+
+/** What `scripts/lambda.sh package` writes, and the function cannot start without. */
+const LAMBDA_PACKAGE_FILES = ['bootstrap', 'factorial.cwasm'] as const;
+
+/** The ELF header's magic number, and its `e_machine` for AArch64 (`EM_AARCH64`), at byte 18, little-endian. */
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const ELF_MACHINE_OFFSET = 18;
+const ELF_MACHINE_AARCH64 = 183;
+
+/** The memory sizes Lambda accepts, in MiB. */
+const LAMBDA_MEMORY_MIB_RANGE = [128, 10240] as const;
+
 /** Everything that differs between two deployments of the factorial API. */
 export interface DeploymentConfig {
   /** The AWS account and region the stack is deployed to. */
@@ -36,6 +63,12 @@ export interface DeploymentConfig {
   readonly domainName: string;
   readonly hostedZoneId: string;
   readonly hostedZoneName: string;
+  /**
+   * Fargate tasks behind a load balancer, or a Lambda function behind an
+   * HTTP API. The parameters of the other mode are validated all the same
+   * and left unused.
+   */
+  readonly compute: ComputeMode;
   /** Tasks at deploy time; auto scaling then moves between the minimum and `maxCount`. */
   readonly desiredCount: number;
   readonly maxCount: number;
@@ -70,6 +103,21 @@ export interface DeploymentConfig {
   readonly wafRateLimit: number;
   /** The same for requests for the factorial of a number of five or more digits: the expensive ones. */
   readonly wafLargeNumberRateLimit: number;
+  /**
+   * Lambda: the absolute path of the folder `scripts/lambda.sh package`
+   * fills, the function's code: `bootstrap` (the aarch64 executable Lambda
+   * starts) and `factorial.cwasm` (the component, precompiled for it).
+   * Checked only in lambda mode.
+   */
+  readonly lambdaPackage: string;
+  /** Lambda: the function's memory, which also sets its CPU share; the runner's memory budget. */
+  readonly lambdaMemoryMiB: number;
+  /** Lambda: the most execution environments, so requests, the function runs at once. */
+  readonly lambdaReservedConcurrency: number;
+  /** Lambda: the HTTP API stage's steady rate, in requests per second over all clients. */
+  readonly apiThrottleRate: number;
+  /** Lambda: the requests the stage lets through at once above that rate (its token bucket's size). */
+  readonly apiThrottleBurst: number;
 }
 
 /** An image in ECR by digest: its repository's name and the digest. */
@@ -96,6 +144,7 @@ export const PARAMETERS = {
   domainName: { context: 'domainName', env: 'FACTORIAL_DOMAIN_NAME' },
   hostedZoneId: { context: 'hostedZoneId', env: 'FACTORIAL_HOSTED_ZONE_ID' },
   hostedZoneName: { context: 'hostedZoneName', env: 'FACTORIAL_HOSTED_ZONE_NAME' },
+  compute: { context: 'compute', env: 'FACTORIAL_COMPUTE', default: 'fargate' },
   desiredCount: { context: 'desiredCount', env: 'FACTORIAL_DESIRED_COUNT', default: '2' },
   maxCount: { context: 'maxCount', env: 'FACTORIAL_MAX_COUNT', default: '6' },
   cpu: { context: 'cpu', env: 'FACTORIAL_CPU', default: '512' },
@@ -117,6 +166,15 @@ export const PARAMETERS = {
     env: 'FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT',
     default: '60',
   },
+  lambdaPackage: { context: 'lambdaPackage', env: 'FACTORIAL_LAMBDA_PACKAGE', default: '../target/lambda/arm64' },
+  lambdaMemoryMiB: { context: 'lambdaMemoryMiB', env: 'FACTORIAL_LAMBDA_MEMORY_MIB', default: '1769' },
+  lambdaReservedConcurrency: {
+    context: 'lambdaReservedConcurrency',
+    env: 'FACTORIAL_LAMBDA_RESERVED_CONCURRENCY',
+    default: '100',
+  },
+  apiThrottleRate: { context: 'apiThrottleRate', env: 'FACTORIAL_API_THROTTLE_RATE', default: '500' },
+  apiThrottleBurst: { context: 'apiThrottleBurst', env: 'FACTORIAL_API_THROTTLE_BURST', default: '1000' },
 } as const satisfies Record<string, Parameter>;
 
 type ParameterName = keyof typeof PARAMETERS;
@@ -143,6 +201,45 @@ function steps(from: number, to: number, step: number): number[] {
 }
 
 /**
+ * What is wrong with `directory` as the function's code, if anything: it
+ * must hold `LAMBDA_PACKAGE_FILES`, and `bootstrap` must be an executable
+ * ELF file for AArch64, the function's architecture. Checked here because
+ * Lambda checks none of it at deployment: a missing file or an x86-64 build
+ * deploys, and fails only at the first request.
+ */
+function lambdaPackageProblem(directory: string): string | undefined {
+  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+    return `"${directory}" is not a folder`;
+  }
+  const files = LAMBDA_PACKAGE_FILES.map(
+    (name) => [name, statSync(path.join(directory, name), { throwIfNoEntry: false })] as const,
+  );
+  const missing = files.filter(([, stat]) => !stat?.isFile()).map(([name]) => name);
+  if (missing.length > 0) {
+    return `"${directory}" has no ${missing.join(' and no ')}`;
+  }
+  const bootstrap = path.join(directory, 'bootstrap');
+  if ((statSync(bootstrap).mode & 0o111) === 0) {
+    return `"${bootstrap}" is not executable`;
+  }
+  const header = Buffer.alloc(ELF_MACHINE_OFFSET + 2);
+  const fd = openSync(bootstrap, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!header.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC)) {
+    return `"${bootstrap}" is not an ELF executable`;
+  }
+  const machine = header.readUInt16LE(ELF_MACHINE_OFFSET);
+  if (machine !== ELF_MACHINE_AARCH64) {
+    return `"${bootstrap}" is an ELF file for machine ${machine}, not for aarch64 (${ELF_MACHINE_AARCH64})`;
+  }
+  return undefined;
+}
+
+/**
  * Reads and validates every parameter.
  *
  * @throws Error naming each missing or invalid parameter, with its context key and variable.
@@ -153,6 +250,12 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     const parameter: Parameter = PARAMETERS[name];
     const value = sources.context(parameter.context) ?? sources.env[parameter.env];
     const text = value === undefined ? parameter.default : String(value).trim();
+    return text === '' ? undefined : text;
+  };
+  // Only what the context or the environment says, without the default.
+  const given = (name: ParameterName): string | undefined => {
+    const { context, env } = PARAMETERS[name];
+    const text = String(sources.context(context) ?? sources.env[env] ?? '').trim();
     return text === '' ? undefined : text;
   };
   const invalid = (name: ParameterName, why: string) => {
@@ -239,6 +342,29 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
   if (wafLargeNumberRateLimit > wafRateLimit) {
     invalid('wafLargeNumberRateLimit', `${wafLargeNumberRateLimit} is above wafRateLimit (${wafRateLimit})`);
   }
+  const compute = text(
+    'compute',
+    new RegExp(`^(${COMPUTE_MODES.join('|')})$`),
+    COMPUTE_MODES.join(' or '),
+  ) as ComputeMode;
+  // WAF cannot guard an HTTP API, and `waf` is on by default: only a web
+  // ACL asked for by name is refused, rather than silently left out.
+  if (compute === 'lambda' && given('waf') === 'true') {
+    invalid('waf', 'AWS WAF cannot guard an API Gateway HTTP API: with compute=lambda, leave waf unset or false');
+  }
+  const lambdaPackage = path.resolve(DEPLOY_DIRECTORY, text('lambdaPackage', /^.+$/, 'a folder'));
+  const packageProblem = compute === 'lambda' ? lambdaPackageProblem(lambdaPackage) : undefined;
+  if (packageProblem) {
+    invalid('lambdaPackage', `${packageProblem}: build the function's package with scripts/lambda.sh package`);
+  }
+  const lambdaMemoryMiB = integer('lambdaMemoryMiB', ...LAMBDA_MEMORY_MIB_RANGE);
+  // No upper bounds here: the ceilings are the account's quotas (Lambda's
+  // concurrency less the 100 it keeps unreserved; API Gateway's requests per
+  // second and burst in the region), which synthesis cannot know. Zero
+  // would refuse every request.
+  const lambdaReservedConcurrency = integer('lambdaReservedConcurrency', 1, Number.MAX_SAFE_INTEGER);
+  const apiThrottleRate = integer('apiThrottleRate', 1, Number.MAX_SAFE_INTEGER);
+  const apiThrottleBurst = integer('apiThrottleBurst', 1, Number.MAX_SAFE_INTEGER);
 
   if (problems.length > 0) {
     throw new Error(`Invalid deployment parameters:\n  ${problems.join('\n  ')}`);
@@ -249,6 +375,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     domainName,
     hostedZoneId,
     hostedZoneName,
+    compute,
     desiredCount,
     maxCount,
     cpu,
@@ -262,5 +389,10 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     waf,
     wafRateLimit,
     wafLargeNumberRateLimit,
+    lambdaPackage,
+    lambdaMemoryMiB,
+    lambdaReservedConcurrency,
+    apiThrottleRate,
+    apiThrottleBurst,
   };
 }

@@ -1,7 +1,13 @@
 import { type App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { DeploymentConfig } from './config';
+import type { ComputeMode, DeploymentConfig } from './config';
 import { FactorialStack } from './factorial-stack';
+
+/** The stack's description in CloudFormation, by compute mode. */
+const DESCRIPTIONS: Readonly<Record<ComputeMode, string>> = {
+  fargate: 'Exact factorials over HTTPS: the factorial runner on Fargate behind an ALB',
+  lambda: 'Exact factorials over HTTPS: the factorial component on Lambda behind an API Gateway HTTP API',
+};
 
 export interface FactorialAppProps {
   readonly config: DeploymentConfig;
@@ -16,7 +22,7 @@ export interface FactorialAppProps {
  */
 export function buildFactorialApp(app: App, props: FactorialAppProps): FactorialStack {
   const stack = new FactorialStack(app, 'Factorial', {
-    description: 'Exact factorials over HTTPS: the factorial runner on Fargate behind an ALB',
+    description: DESCRIPTIONS[props.config.compute],
     ...props,
   });
   // The acknowledgements are written into the template as well, for audit.

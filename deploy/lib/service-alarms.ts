@@ -1,12 +1,9 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { alarmTopic, notifyOnStateChange } from './alarm-topic';
 import type { RunnerMetrics } from './runner-metrics';
 
 /** 502, 503 and 504 from the load balancer itself: no healthy task answered in time. */
@@ -62,16 +59,7 @@ export class ServiceAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
-    const key = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the factorial alarm topic',
-      enableKeyRotation: true,
-    });
-    // CloudWatch publishes to an encrypted topic only if the key lets it.
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
-    if (props.alarmEmail) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
+    this.topic = alarmTopic(this, props.alarmEmail);
 
     const alarmName = (id: string) => `${Stack.of(this).stackName}-${id}`;
     const fiveMinuteSum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
@@ -142,10 +130,6 @@ export class ServiceAlarms extends Construct {
     this.alarms = [loadBalancer5xx, target5xx, unhealthyTasks, p99ResponseTime, ...runnerAlarms];
     // The names as set above, not `alarm.alarmName`, which is a reference.
     this.deploymentAlarmNames = [loadBalancer5xx, target5xx, unhealthyTasks].map((alarm) => alarmName(alarm.node.id));
-    const notify = new actions.SnsAction(this.topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
-    }
+    notifyOnStateChange(this.topic, this.alarms);
   }
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Stack } from 'aws-cdk-lib/core';
-import { synthesize } from './example';
+import { LAMBDA_PARAMETERS, type Synthesized, synthesize } from './example';
 
 interface NagMetadata {
   readonly cdk_nag?: { readonly rules_to_suppress: readonly { readonly id: string; readonly reason: string }[] };
@@ -54,5 +54,33 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [id, { reason }] of found) {
       assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
     }
+  });
+
+  describe('in lambda mode', () => {
+    // Synthesized once, by the first test that needs it.
+    let synthesized: Synthesized | undefined;
+    const lambda = () => {
+      synthesized ??= synthesize(LAMBDA_PARAMETERS);
+      return synthesized.template;
+    };
+
+    it('finds nothing unacknowledged', () => {
+      assert.doesNotThrow(lambda);
+    });
+
+    it('acknowledges only that the public API has no authorization, on its one route', () => {
+      const found = acknowledgements(lambda().toJSON().Resources);
+      const summary = Object.fromEntries([...found].map(([id, { types }]) => [id, [...types].sort()]));
+      assert.deepEqual(summary, { 'AwsSolutions-APIG4': ['AWS::ApiGatewayV2::Route'] });
+      for (const [id, { reason }] of found) {
+        assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
+      }
+    });
+
+    it("needs no AWS managed policy for the function's role (AwsSolutions-IAM4)", () => {
+      for (const role of Object.values(lambda().findResources('AWS::IAM::Role'))) {
+        assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      }
+    });
   });
 });

@@ -1,9 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { PARAMETERS, readDeploymentConfig } from '../lib/config';
-import { EXAMPLE_PARAMETERS, exampleConfig, npmScripts } from './example';
+import { EXAMPLE_PARAMETERS, exampleConfig, LAMBDA_PARAMETERS, npmScripts } from './example';
+
+const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
+
+/** Where the Lambda tests find the function's real package: read in Fargate mode, which does not check it. */
+const LAMBDA_PACKAGE = exampleConfig({ ...LAMBDA_PARAMETERS, compute: 'fargate' }).lambdaPackage;
 
 const read = (context: Record<string, string>, env: Record<string, string> = {}) =>
   readDeploymentConfig({ context: (key) => context[key], env });
@@ -16,6 +22,7 @@ describe('deployment parameters', () => {
       domainName: 'factorial.example.com',
       hostedZoneId: 'Z0EXAMPLE0000000000000',
       hostedZoneName: 'example.com',
+      compute: 'fargate',
       desiredCount: 2,
       maxCount: 6,
       cpu: 512,
@@ -29,6 +36,11 @@ describe('deployment parameters', () => {
       waf: true,
       wafRateLimit: 1000,
       wafLargeNumberRateLimit: 60,
+      lambdaPackage: path.join(REPOSITORY_ROOT, 'target', 'lambda', 'arm64'),
+      lambdaMemoryMiB: 1769,
+      lambdaReservedConcurrency: 100,
+      apiThrottleRate: 500,
+      apiThrottleBurst: 1000,
     });
   });
 
@@ -51,6 +63,12 @@ describe('deployment parameters', () => {
         FACTORIAL_WAF: 'false',
         FACTORIAL_WAF_RATE_LIMIT: '3000',
         FACTORIAL_WAF_LARGE_NUMBER_RATE_LIMIT: '100',
+        FACTORIAL_COMPUTE: 'lambda',
+        FACTORIAL_LAMBDA_PACKAGE: LAMBDA_PACKAGE,
+        FACTORIAL_LAMBDA_MEMORY_MIB: '3008',
+        FACTORIAL_LAMBDA_RESERVED_CONCURRENCY: '20',
+        FACTORIAL_API_THROTTLE_RATE: '50',
+        FACTORIAL_API_THROTTLE_BURST: '80',
       },
     );
     assert.equal(config.domainName, 'factorial.example.com');
@@ -62,6 +80,12 @@ describe('deployment parameters', () => {
     assert.equal(config.waf, false);
     assert.equal(config.wafRateLimit, 3000);
     assert.equal(config.wafLargeNumberRateLimit, 100);
+    assert.equal(config.compute, 'lambda');
+    assert.equal(config.lambdaPackage, LAMBDA_PACKAGE);
+    assert.equal(config.lambdaMemoryMiB, 3008);
+    assert.equal(config.lambdaReservedConcurrency, 20);
+    assert.equal(config.apiThrottleRate, 50);
+    assert.equal(config.apiThrottleBurst, 80);
   });
 
   it('prefers the context to the environment', () => {
@@ -132,6 +156,25 @@ describe('deployment parameters', () => {
       { wafRateLimit: '100', wafLargeNumberRateLimit: '200' },
       /wafLargeNumberRateLimit.*200 is above wafRateLimit \(100\)/,
     ],
+    [
+      'a compute mode there is none of',
+      { compute: 'ecs' },
+      /compute \(context "compute" or env FACTORIAL_COMPUTE\): "ecs" is not fargate or lambda/,
+    ],
+    ['less memory than Lambda gives', { lambdaMemoryMiB: '127' }, /lambdaMemoryMiB.*127 is outside 128\.\.10240/],
+    ['more memory than Lambda gives', { lambdaMemoryMiB: '10241' }, /lambdaMemoryMiB.*10241 is outside 128\.\.10240/],
+    [
+      'a reserved concurrency of zero, which refuses every request',
+      { lambdaReservedConcurrency: '0' },
+      /lambdaReservedConcurrency.*0 is outside 1\.\./,
+    ],
+    ['a throttle rate of zero', { apiThrottleRate: '0' }, /apiThrottleRate.*0 is outside 1\.\./],
+    ['a fractional burst', { apiThrottleBurst: '1.5' }, /apiThrottleBurst.*"1\.5" is not a whole number/],
+    [
+      'a web ACL asked for on Lambda, where WAF cannot guard the HTTP API',
+      { ...LAMBDA_PARAMETERS, waf: 'true' },
+      /waf \(context "waf" or env FACTORIAL_WAF\): AWS WAF cannot guard an API Gateway HTTP API/,
+    ],
   ];
   for (const [what, overrides, message] of rejects) {
     it(`rejects ${what}`, () => {
@@ -139,16 +182,101 @@ describe('deployment parameters', () => {
     });
   }
 
-  it('can be set by the CD workflow: it passes every variable but the account and region, given as context, and the image it pushed', () => {
+  it('can be set by the CD workflow: it passes every variable but the account and region, given as context, the image it pushed, and the Lambda ones', () => {
     const workflow = readFileSync(path.join(__dirname, '..', '..', '.github', 'workflows', 'cd.yml'), 'utf8');
     assert.match(workflow, /^ {10}echo "FACTORIAL_IMAGE=\$repository@\$digest" >>"\$GITHUB_ENV"$/m);
+    // CD builds, scans and deploys an image: a Fargate deployment. Lambda mode
+    // needs the function's package, which it does not build.
+    const notPassed = [
+      'account',
+      'region',
+      'image',
+      'compute',
+      'lambdaPackage',
+      'lambdaMemoryMiB',
+      'lambdaReservedConcurrency',
+      'apiThrottleRate',
+      'apiThrottleBurst',
+    ];
     for (const [name, { env }] of Object.entries(PARAMETERS)) {
-      if (name === 'account' || name === 'region' || name === 'image') continue;
+      if (notPassed.includes(name)) continue;
       assert.match(
         workflow,
         new RegExp(`^ {6}${env}: \\$\\{\\{ vars\\.${env} \\}\\}$`, 'm'),
         `cd.yml does not pass ${env}`,
       );
+    }
+  });
+
+  it('takes the default web ACL, which lambda mode leaves out, or waf=false on Lambda', () => {
+    assert.equal(exampleConfig(LAMBDA_PARAMETERS).compute, 'lambda');
+    assert.equal(exampleConfig({ ...LAMBDA_PARAMETERS, waf: 'false' }).waf, false);
+  });
+
+  it('resolves a relative Lambda package against the deploy folder, not the working directory', () => {
+    assert.equal(exampleConfig({ lambdaPackage: 'package' }).lambdaPackage, path.join(__dirname, '..', 'package'));
+  });
+
+  // The packages made below, removed at the end.
+  const scratch = mkdtempSync(path.join(tmpdir(), 'factorial-packages-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('looks for the Lambda package only in lambda mode', () => {
+    const missing = path.join(scratch, 'missing');
+    assert.equal(exampleConfig({ lambdaPackage: missing }).lambdaPackage, missing);
+    assert.throws(() => exampleConfig({ compute: 'lambda', lambdaPackage: missing }), /lambdaPackage/);
+  });
+
+  describe('rejects a Lambda package the function could not start from', () => {
+    /** A package folder with `files`, by name: contents and mode. */
+    const packageWith = (files: Record<string, [Buffer | string, number]>) => {
+      const directory = mkdtempSync(path.join(scratch, 'package-'));
+      for (const [name, [contents, mode]] of Object.entries(files)) {
+        writeFileSync(path.join(directory, name), contents, { mode });
+      }
+      return directory;
+    };
+    /** The first bytes of an ELF file, up to `e_machine`, for the machine `machine`. */
+    const elfHeader = (machine: number) => {
+      const header = Buffer.alloc(64);
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header);
+      header.writeUInt16LE(2, 16);
+      header.writeUInt16LE(machine, 18);
+      return header;
+    };
+    const cwasm: [string, number] = ['component', 0o644];
+    const cases: [string, () => string, RegExp][] = [
+      ['no folder at all', () => path.join(scratch, 'no-such-package'), /"[^"]*no-such-package" is not a folder/],
+      ['no bootstrap', () => packageWith({ 'factorial.cwasm': cwasm }), /has no bootstrap/],
+      ['no component', () => packageWith({ bootstrap: [elfHeader(183), 0o755] }), /has no factorial\.cwasm/],
+      [
+        'a bootstrap that is not executable',
+        () => packageWith({ bootstrap: [elfHeader(183), 0o644], 'factorial.cwasm': cwasm }),
+        /bootstrap" is not executable/,
+      ],
+      [
+        'a bootstrap that is a script, not an ELF executable',
+        () => packageWith({ bootstrap: ['#!/bin/sh\nexec true\n', 0o755], 'factorial.cwasm': cwasm }),
+        /bootstrap" is not an ELF executable/,
+      ],
+      [
+        'a bootstrap built for x86-64',
+        () => packageWith({ bootstrap: [elfHeader(62), 0o755], 'factorial.cwasm': cwasm }),
+        /bootstrap" is an ELF file for machine 62, not for aarch64 \(183\)/,
+      ],
+    ];
+    for (const [what, directory, message] of cases) {
+      it(`with ${what}, saying how to build one`, () => {
+        assert.throws(
+          () => exampleConfig({ compute: 'lambda', lambdaPackage: directory() }),
+          (error: Error) => {
+            assert.match(error.message, /lambdaPackage \(context "lambdaPackage" or env FACTORIAL_LAMBDA_PACKAGE\): /);
+            assert.match(error.message, message);
+            assert.match(error.message, /build the function's package with scripts\/lambda\.sh package/);
+            return true;
+          },
+        );
+      });
     }
   });
 

@@ -29,6 +29,17 @@ export const EXAMPLE_PARAMETERS: Readonly<Record<string, string>> = {
   hostedZoneName: 'example.com',
 };
 
+/**
+ * The parameters (context keys) that make the example deployment a Lambda
+ * one. Its code is the function's real package, never a stand-in: the
+ * folder FACTORIAL_LAMBDA_PACKAGE names, or the default one, as
+ * `scripts/lambda.sh package` builds it before these tests run.
+ */
+export const LAMBDA_PARAMETERS: Readonly<Record<string, string>> = {
+  compute: 'lambda',
+  ...(process.env.FACTORIAL_LAMBDA_PACKAGE ? { lambdaPackage: process.env.FACTORIAL_LAMBDA_PACKAGE } : {}),
+};
+
 /** The example configuration with some parameters (context keys) changed. */
 export function exampleConfig(overrides: Readonly<Record<string, string>> = {}): DeploymentConfig {
   const parameters: Record<string, string> = { ...EXAMPLE_PARAMETERS, ...overrides };

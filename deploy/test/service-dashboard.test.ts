@@ -1,38 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { graphed, widgets } from './dashboard';
 import { synthesize } from './example';
-
-interface Widget {
-  readonly type: string;
-  readonly properties: { readonly title: string; readonly metrics?: unknown[][]; readonly alarms?: string[] };
-}
-
-/**
- * The dashboard's widgets. Its body is JSON joined with references; each
- * reference is replaced by the logical id it names, so that the body parses.
- */
-function widgets(t: Template): Widget[] {
-  const dashboards = Object.values(t.findResources('AWS::CloudWatch::Dashboard'));
-  assert.equal(dashboards.length, 1);
-  const [, parts] = dashboards[0].Properties.DashboardBody['Fn::Join'];
-  const body = parts
-    .map((part: string | { Ref?: string; 'Fn::GetAtt'?: string[] }) =>
-      typeof part === 'string' ? part : (part.Ref ?? part['Fn::GetAtt']?.[0] ?? 'reference'),
-    )
-    .join('');
-  return JSON.parse(body).widgets;
-}
-
-/** Each graphed metric as `namespace metric statistic`. */
-function graphed(t: Template): string[] {
-  return widgets(t).flatMap(({ properties }) =>
-    (properties.metrics ?? []).map((metric) => {
-      const options = metric.at(-1) as { stat?: string };
-      return `${metric[0]} ${metric[1]} ${options.stat ?? 'Average'}`;
-    }),
-  );
-}
 
 describe('dashboard', () => {
   const { template } = synthesize();
