@@ -8,6 +8,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { addAliasRecords } from './alias-records';
 
 /**
  * One JSON object per request in the access log: who asked for what, what
@@ -113,15 +114,6 @@ export class PublicHttpApi extends Construct {
     const aliasTarget = route53.RecordTarget.fromAlias(
       new targets.ApiGatewayv2DomainProperties(domain.regionalDomainName, domain.regionalHostedZoneId),
     );
-    new route53.ARecord(this, 'Ipv4Alias', {
-      zone: props.hostedZone,
-      recordName: props.domainName,
-      target: aliasTarget,
-    });
-    new route53.AaaaRecord(this, 'Ipv6Alias', {
-      zone: props.hostedZone,
-      recordName: props.domainName,
-      target: aliasTarget,
-    });
+    addAliasRecords(this, props.hostedZone, props.domainName, aliasTarget);
   }
 }

@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { addAliasRecords } from './alias-records';
 
 export interface PublicLoadBalancerProps {
   readonly vpc: ec2.IVpc;
@@ -65,15 +66,6 @@ export class PublicLoadBalancer extends Construct {
     this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
 
     const aliasTarget = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer));
-    new route53.ARecord(this, 'Ipv4Alias', {
-      zone: props.hostedZone,
-      recordName: props.domainName,
-      target: aliasTarget,
-    });
-    new route53.AaaaRecord(this, 'Ipv6Alias', {
-      zone: props.hostedZone,
-      recordName: props.domainName,
-      target: aliasTarget,
-    });
+    addAliasRecords(this, props.hostedZone, props.domainName, aliasTarget);
   }
 }

@@ -42,3 +42,13 @@ export function graphed(t: Template): string[] {
     }),
   );
 }
+
+/** The dashboard has one alarm widget, showing every alarm of the stack. */
+export function assertShowsEveryAlarm(t: Template): void {
+  const alarmWidgets = widgets(t).filter(({ type }) => type === 'alarm');
+  assert.equal(alarmWidgets.length, 1);
+  assert.deepEqual(
+    [...(alarmWidgets[0].properties.alarms ?? [])].sort(),
+    Object.keys(t.findResources('AWS::CloudWatch::Alarm')).sort(),
+  );
+}

@@ -71,3 +71,12 @@ export function synthesize(
 export function npmScripts(): Record<string, string> {
   return JSON.parse(readFileSync(path.join(DEPLOY_DIRECTORY, 'package.json'), 'utf8')).scripts;
 }
+
+/** The template has a certificate for the example domain, validated by DNS in its zone. */
+export function assertCertificateForTheExampleDomain(t: Template): void {
+  t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+    DomainName: 'factorial.example.com',
+    ValidationMethod: 'DNS',
+    DomainValidationOptions: [{ DomainName: 'factorial.example.com', HostedZoneId: 'Z0EXAMPLE0000000000000' }],
+  });
+}
