@@ -72,8 +72,18 @@ test_lambda() {
     install_cargo_lambda "$venv"
     local dir=${CARGO_TARGET_DIR:-target}/lambda/arm64
     package "$dir"
-    FACTORIAL_LAMBDA_PACKAGE=$(realpath "$dir") \
-        cargo test --locked -p factorial-runner --test serve -- --ignored lambda::
+    export FACTORIAL_LAMBDA_PACKAGE
+    FACTORIAL_LAMBDA_PACKAGE=$(realpath "$dir")
+    # cargo lambda watch now and then answers a response it was sent with a
+    # 500 of its own, or loses it, when the function answers within a
+    # millisecond (its runtime API acknowledges a response before reading
+    # it): up to three runs, each shown whole.
+    local run
+    for run in 1 2 3; do
+        cargo test --locked -p factorial-runner --test serve -- --ignored lambda:: && return
+        echo "==> run $run failed; the emulator's race, or a real failure: see docs/testing.md"
+    done
+    return 1
 }
 
 case ${1:-} in
