@@ -16,7 +16,9 @@
 #       FACTORIAL_ARM64_PROFILE (default `release`). Refuses a runner that
 #       needs a newer glibc than Amazon Linux 2023's.
 #   scripts/lambda.sh test
-#       The test command's step: packages the function, then runs the tests
+#       The test command's step: packages the function (into
+#       FACTORIAL_LAMBDA_PACKAGE when set, as the test command sets it for
+#       the deployment's step, else the default above), then runs the tests
 #       of runner/tests/serve/lambda.rs through the emulator: the shared
 #       corpus rows and contract checks, a trap, a deadline and a memory
 #       overrun, and the arm64 package under qemu-user-static.
@@ -70,14 +72,12 @@ serve() {
 
 test_lambda() {
     install_cargo_lambda "$venv"
-    local dir=${CARGO_TARGET_DIR:-target}/lambda/arm64
-    package "$dir"
     export FACTORIAL_LAMBDA_PACKAGE
-    FACTORIAL_LAMBDA_PACKAGE=$(realpath "$dir")
-    # cargo lambda watch now and then answers a response it was sent with a
-    # 500 of its own, or loses it, when the function answers within a
-    # millisecond (its runtime API acknowledges a response before reading
-    # it): up to three runs, each shown whole.
+    FACTORIAL_LAMBDA_PACKAGE=${FACTORIAL_LAMBDA_PACKAGE:-$(realpath -m "${CARGO_TARGET_DIR:-target}/lambda/arm64")}
+    package "$FACTORIAL_LAMBDA_PACKAGE"
+    # cargo lambda watch acknowledges a function's response before it reads
+    # it, so a large one now and then reaches the client as the emulator's
+    # own 500, or is lost: up to three runs, each shown whole.
     local run
     for run in 1 2 3; do
         cargo test --locked -p factorial-runner --test serve -- --ignored lambda:: && return

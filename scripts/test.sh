@@ -12,6 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export VENV=$PWD/.venv
+# Where the Lambda step leaves the function's package for the deployment's.
+FACTORIAL_LAMBDA_PACKAGE=$(realpath -m "${CARGO_TARGET_DIR:-target}/lambda/arm64")
+export FACTORIAL_LAMBDA_PACKAGE
 
 names=()
 statuses=()
