@@ -5,7 +5,7 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::header::{HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderValue, SET_COOKIE};
 use hyper::{Response, StatusCode};
 use tokio::time::Instant;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -71,12 +71,20 @@ impl Answer {
     }
 
     /// The response to give Lambda: headers with several values joined by
-    /// commas (payload format 2.0 has one value a name), and the body as
-    /// text when it is UTF-8, else base64; no body for a `HEAD`, whose
-    /// headers are those of the `GET`.
-    pub fn into_event(self, head: bool) -> ApiGatewayV2httpResponse {
+    /// commas (payload format 2.0 has one value a name), but `Set-Cookie`,
+    /// whose values go apart in `cookies`, as they cannot be joined; and
+    /// the body as text when it is UTF-8, else base64; no body for a
+    /// `HEAD`, whose headers are those of the `GET`.
+    pub fn into_event(mut self, head: bool) -> ApiGatewayV2httpResponse {
         let mut response = ApiGatewayV2httpResponse::default();
         response.status_code = i64::from(self.status.as_u16());
+        if let header::Entry::Occupied(cookies) = self.headers.entry(SET_COOKIE) {
+            response.cookies = cookies
+                .remove_entry_mult()
+                .1
+                .filter_map(|value| value.to_str().ok().map(str::to_owned))
+                .collect();
+        }
         response.headers = joined(&self.headers);
         response.body = match (head, String::from_utf8(self.body.into())) {
             (true, _) => None,
@@ -133,6 +141,20 @@ mod tests {
         assert_eq!(event.headers["vary"], "Accept, Origin");
         assert_eq!(event.body, Some(Body::Text("{\"factorial\":120}".into())));
         assert!(!event.is_base64_encoded);
+    }
+
+    #[test]
+    fn cookies_go_apart() {
+        let mut answer = answer(b"ok");
+        answer
+            .headers
+            .append("set-cookie", HeaderValue::from_static("a=1; Path=/"));
+        answer
+            .headers
+            .append("set-cookie", HeaderValue::from_static("b=2"));
+        let event = answer.into_event(false);
+        assert_eq!(event.cookies, ["a=1; Path=/", "b=2"]);
+        assert!(!event.headers.contains_key("set-cookie"));
     }
 
     #[test]
