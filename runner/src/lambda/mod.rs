@@ -61,13 +61,13 @@ impl Function {
         check_environment()?;
         options.limits.max_concurrent = 1;
         let component = config::component_path(options.component.as_deref())?;
-        let plan = match (options.limits.memory_budget_mib, function_memory_mib()?) {
-            (None, Some(mib)) => memory::plan_within(
-                mib * BYTES_PER_MIB,
+        let plan = match options.limits.memory_budget_mib {
+            Some(_) => memory::plan(&options.limits)?,
+            None => memory::plan_within(
+                function_memory_mib()? * BYTES_PER_MIB,
                 BudgetSource::LambdaFunction(FUNCTION_MEMORY_VAR),
                 &options.limits,
             )?,
-            _ => memory::plan(&options.limits)?,
         };
         let metrics = Arc::new(Metrics::default());
         let service = Service::load(
@@ -194,12 +194,10 @@ fn check_environment() -> Result<()> {
     )
 }
 
-/// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, when the process runs on Lambda.
-fn function_memory_mib() -> Result<Option<u64>> {
-    let Ok(text) = std::env::var(FUNCTION_MEMORY_VAR) else {
-        return Ok(None);
-    };
+/// The function's memory, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, which Lambda always sets
+/// (`check_environment` has made sure it is there).
+fn function_memory_mib() -> Result<u64> {
+    let text = std::env::var(FUNCTION_MEMORY_VAR).unwrap_or_default();
     text.parse()
-        .map(Some)
         .with_context(|| format!("{FUNCTION_MEMORY_VAR}={text:?} is not a number of MiB"))
 }
