@@ -97,7 +97,13 @@ export interface DeploymentConfig {
    * deregistration delay.
    */
   readonly shutdownGraceSeconds: number;
-  /** Whether an AWS WAF web ACL guards the load balancer. */
+  /**
+   * Whether a CloudFront distribution serves the API at `domainName`, with
+   * the origin (the load balancer, or the function's URL) reachable only
+   * through it.
+   */
+  readonly edge: boolean;
+  /** Whether an AWS WAF web ACL guards the entry point: the distribution, or without it the load balancer. */
   readonly waf: boolean;
   /** Requests one client IP may make in 5 minutes before the web ACL blocks it. */
   readonly wafRateLimit: number;
@@ -159,6 +165,7 @@ export const PARAMETERS = {
     env: 'FACTORIAL_SHUTDOWN_GRACE_SECONDS',
     default: '30',
   },
+  edge: { context: 'edge', env: 'FACTORIAL_EDGE', default: 'true' },
   waf: { context: 'waf', env: 'FACTORIAL_WAF', default: 'true' },
   wafRateLimit: { context: 'wafRateLimit', env: 'FACTORIAL_WAF_RATE_LIMIT', default: '1000' },
   wafLargeNumberRateLimit: {
@@ -334,6 +341,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     text('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
   );
   const shutdownGraceSeconds = integer('shutdownGraceSeconds', 1, MAX_SHUTDOWN_GRACE_SECONDS);
+  const edge = flag('edge');
   const waf = flag('waf');
   const wafRateLimit = integer('wafRateLimit', ...WAF_RATE_LIMIT_RANGE);
   const wafLargeNumberRateLimit = integer('wafLargeNumberRateLimit', ...WAF_RATE_LIMIT_RANGE);
@@ -349,8 +357,11 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
   ) as ComputeMode;
   // WAF cannot guard an HTTP API, and `waf` is on by default: only a web
   // ACL asked for by name is refused, rather than silently left out.
-  if (compute === 'lambda' && given('waf') === 'true') {
-    invalid('waf', 'AWS WAF cannot guard an API Gateway HTTP API: with compute=lambda, leave waf unset or false');
+  if (compute === 'lambda' && !edge && given('waf') === 'true') {
+    invalid(
+      'waf',
+      'AWS WAF cannot guard an API Gateway HTTP API: with compute=lambda and edge=false, leave waf unset or false',
+    );
   }
   const lambdaPackage = path.resolve(DEPLOY_DIRECTORY, text('lambdaPackage', /^.+$/, 'a folder'));
   const packageProblem = compute === 'lambda' ? lambdaPackageProblem(lambdaPackage) : undefined;
@@ -386,6 +397,7 @@ export function readDeploymentConfig(sources: ParameterSources): DeploymentConfi
     maxNumber,
     alarmEmail,
     shutdownGraceSeconds,
+    edge,
     waf,
     wafRateLimit,
     wafLargeNumberRateLimit,

@@ -5,6 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyOnStateChange } from './alarm-topic';
+import type { RunnerMetrics } from './runner-metrics';
 
 /**
  * The function answers 5xx only at a limit (504 at its deadline, 500 out of
@@ -42,14 +43,18 @@ export interface FunctionAlarmsProps {
   readonly timeout: Duration;
   /** The function's reserved concurrency, for the concurrency alarm. */
   readonly reservedConcurrency: number;
-  /** The HTTP API stage clients reach. */
-  readonly stage: apigwv2.IHttpStage;
+  /** The HTTP API stage clients reach; absent behind CloudFront. */
+  readonly stage?: apigwv2.IHttpStage;
+  /** The runner's own metrics: its 5xx answers, when there is no stage to count them. */
+  readonly runnerMetrics: RunnerMetrics;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
 }
 
 /**
- * The alarms of lambda mode: what a client would notice (5xx from the API),
+ * The alarms of lambda mode: what a client would notice (5xx from the API,
+ * or behind CloudFront the function's own 5xx answers, as CloudFront's
+ * metrics are in another region than the stack's alarms may be),
  * the function failing (errors), refusing work (throttles) or close to it
  * (concurrency near its reservation), and requests close to the timeout.
  * Each notifies the same kind of encrypted topic as the Fargate alarms, when
@@ -81,12 +86,19 @@ export class FunctionAlarms extends Construct {
     const concurrencyLimit = CONCURRENCY_WARNING_FRACTION * props.reservedConcurrency;
     const durationLimitMs = DURATION_WARNING_FRACTION * props.timeout.toMilliseconds();
     this.alarms = [
-      errorCountAlarm(
-        'Api5xx',
-        props.stage.metricServerError(fiveMinuteSum),
-        API_5XX_PER_5_MINUTES,
-        'The API answered 5xx: the function answered 500 or 504, or failed, timed out or was throttled.',
-      ),
+      props.stage
+        ? errorCountAlarm(
+            'Api5xx',
+            props.stage.metricServerError(fiveMinuteSum),
+            API_5XX_PER_5_MINUTES,
+            'The API answered 5xx: the function answered 500 or 504, or failed, timed out or was throttled.',
+          )
+        : errorCountAlarm(
+            'Function5xx',
+            props.runnerMetrics.metric('Requests5xx', fiveMinuteSum),
+            API_5XX_PER_5_MINUTES,
+            'The function answered 500 or 504: a trap, the memory limit or the deadline.',
+          ),
       errorCountAlarm(
         'FunctionErrors',
         props.function.metricErrors(fiveMinuteSum),

@@ -3,7 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { ContentDelivery } from './content-delivery';
 import type { RunnerMetrics } from './runner-metrics';
+import type { WebFirewall } from './web-firewall';
 
 /** Fine enough to see a deployment or a burst, coarse enough to stay readable over hours. */
 const PERIOD = Duration.minutes(1);
@@ -17,8 +19,12 @@ export interface FunctionDashboardProps {
   readonly timeout: Duration;
   /** Drawn as a line on the concurrency graph. */
   readonly reservedConcurrency: number;
-  /** The HTTP API stage clients reach. */
-  readonly stage: apigwv2.IHttpStage;
+  /** The HTTP API stage clients reach; absent behind CloudFront. */
+  readonly stage?: apigwv2.IHttpStage;
+  /** The CloudFront distribution clients reach instead of a stage. */
+  readonly contentDelivery?: ContentDelivery;
+  /** The web ACL that guards the distribution, if any. */
+  readonly firewall?: WebFirewall;
   /** The runner's own metrics, one EMF record per invocation. */
   readonly runnerMetrics: RunnerMetrics;
   /** Shown with their state at the foot of the dashboard. */
@@ -61,28 +67,41 @@ export class FunctionDashboard extends Construct {
       dashboardName: `${stack.stackName}-${stack.region}`,
       defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
-      graph('API: requests per minute', [stage.metricCount({ ...sum, label: 'Requests' })]),
-      graph('API: errors per minute', [
-        stage.metricClientError({ ...sum, label: '4xx, throttled 429s among them' }),
-        stage.metricServerError({ ...sum, label: '5xx' }),
-      ]),
+    if (stage) {
+      this.dashboard.addWidgets(
+        graph('API: requests per minute', [stage.metricCount({ ...sum, label: 'Requests' })]),
+        graph('API: errors per minute', [
+          stage.metricClientError({ ...sum, label: '4xx, throttled 429s among them' }),
+          stage.metricServerError({ ...sum, label: '5xx' }),
+        ]),
+      );
+    }
+    if (props.contentDelivery) {
+      this.dashboard.addWidgets(...props.contentDelivery.dashboardWidgets(PERIOD, HALF_WIDTH));
+    }
+    if (props.firewall) {
+      this.dashboard.addWidgets(...props.firewall.dashboardWidgets(HALF_WIDTH));
+    }
+    const duration = graph(
+      'Function: duration (ms)',
+      percentiles((o) => fn.metricDuration(o), 'Duration'),
+      milliseconds,
+      [{ value: props.timeout.toMilliseconds(), label: 'Timeout' }],
     );
     this.dashboard.addWidgets(
-      graph(
-        'API: latency (ms)',
-        [
-          ...percentiles((o) => stage.metricLatency(o), 'API'),
-          ...percentiles((o) => stage.metricIntegrationLatency(o), 'Function'),
-        ],
-        milliseconds,
-      ),
-      graph(
-        'Function: duration (ms)',
-        percentiles((o) => fn.metricDuration(o), 'Duration'),
-        milliseconds,
-        [{ value: props.timeout.toMilliseconds(), label: 'Timeout' }],
-      ),
+      ...(stage
+        ? [
+            graph(
+              'API: latency (ms)',
+              [
+                ...percentiles((o) => stage.metricLatency(o), 'API'),
+                ...percentiles((o) => stage.metricIntegrationLatency(o), 'Function'),
+              ],
+              milliseconds,
+            ),
+          ]
+        : []),
+      duration,
     );
     this.dashboard.addWidgets(
       graph('Function: invocations per minute', [

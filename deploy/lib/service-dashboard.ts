@@ -3,6 +3,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { ContentDelivery } from './content-delivery';
 import type { RunnerMetrics } from './runner-metrics';
 import type { WebFirewall } from './web-firewall';
 
@@ -20,16 +21,18 @@ export interface ServiceDashboardProps {
   readonly runnerMetrics: RunnerMetrics;
   /** Shown with their state at the foot of the dashboard. */
   readonly alarms: readonly cloudwatch.IAlarm[];
-  /** When the load balancer has a web ACL: its allowed and blocked requests. */
+  /** When the load balancer or the distribution has a web ACL: its allowed and blocked requests. */
   readonly firewall?: WebFirewall;
+  /** When CloudFront is in front of the load balancer: its requests, cache hit rate and errors, first. */
+  readonly contentDelivery?: ContentDelivery;
 }
 
 /**
- * One CloudWatch dashboard for the service: requests and responses at the
+ * One CloudWatch dashboard for the service: requests, cache hit rate and
+ * errors at CloudFront, when it is in front; requests and responses at the
  * load balancer, response times, task health, CPU and memory; the runner's
  * own answers, refusals, limits, in-flight requests, durations and response
- * cache; the web
- * ACL's verdicts; and the alarms' states.
+ * cache; the web ACL's verdicts; and the alarms' states.
  * Named after the stack and region, as dashboards are global to the account.
  */
 export class ServiceDashboard extends Construct {
@@ -52,6 +55,9 @@ export class ServiceDashboard extends Construct {
       dashboardName: `${stack.stackName}-${stack.region}`,
       defaultInterval: Duration.hours(3),
     });
+    if (props.contentDelivery) {
+      this.dashboard.addWidgets(...props.contentDelivery.dashboardWidgets(PERIOD, HALF_WIDTH));
+    }
     this.dashboard.addWidgets(
       graph('Requests per minute', [loadBalancer.metrics.requestCount({ ...sum, label: 'Requests' })]),
       graph('Errors per minute', [
@@ -124,18 +130,8 @@ export class ServiceDashboard extends Construct {
       ]),
       graph('Runner: response cache size, fullest task', [busiestTask('CacheBytes', 'Bytes')]),
     );
-    const { firewall } = props;
-    if (firewall) {
-      this.dashboard.addWidgets(
-        graph('Web ACL: requests per minute', [
-          firewall.metricRequests('Allowed').with({ label: 'Allowed' }),
-          firewall.metricRequests('Blocked').with({ label: 'Blocked' }),
-        ]),
-        graph(
-          'Web ACL: blocked per minute, by rule',
-          firewall.ruleNames.map((rule) => firewall.metricRequests('Blocked', rule).with({ label: rule })),
-        ),
-      );
+    if (props.firewall) {
+      this.dashboard.addWidgets(...props.firewall.dashboardWidgets(HALF_WIDTH));
     }
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 2 * HALF_WIDTH }),

@@ -47,9 +47,19 @@ const SUMMARY_PATH = '/api/v1/factorial/summary';
 /** How long a client told to slow down is asked to wait, in seconds. */
 const RETRY_AFTER_SECONDS = 60;
 
+/**
+ * The only region where a web ACL for CloudFront can be made, and where
+ * its metrics are.
+ */
+export const CLOUDFRONT_REGION = 'us-east-1';
+
 export interface WebFirewallProps {
-  /** The load balancer the web ACL guards. */
-  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /**
+   * The load balancer the web ACL guards, in the same region. Absent: the
+   * web ACL has CloudFront's scope, for a distribution to name (`webAcl`),
+   * and must be made in `CLOUDFRONT_REGION`.
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
   /** Requests one IP may make per `RATE_LIMIT_WINDOW` before it is blocked. */
   readonly rateLimit: number;
   /** The same for requests with a `number` of five or more digits (`LARGE_NUMBER_QUERY`). */
@@ -62,10 +72,13 @@ export interface WebFirewallProps {
 export type WebAclAction = 'Allowed' | 'Blocked' | 'Counted';
 
 /**
- * An AWS WAF web ACL in front of the load balancer: per-IP rate limits, a
- * stricter one for the expensive requests, and AWS's managed rules for common
- * exploits and known bad inputs. Over a rate limit a client gets 429 with
- * `Retry-After`. Requests that a rule blocks or counts are logged.
+ * An AWS WAF web ACL in front of the load balancer or the CloudFront
+ * distribution: per-IP rate limits, a stricter one for the expensive
+ * requests, and AWS's managed rules for common exploits and known bad
+ * inputs. The address each rate limit counts is the client's as the
+ * guarded entry point sees it, the viewer's at CloudFront. Over a rate
+ * limit a client gets 429 with `Retry-After`. Requests that a rule blocks
+ * or counts are logged.
  */
 export class WebFirewall extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -73,6 +86,8 @@ export class WebFirewall extends Construct {
   /** The name of each rule, which is also the `Rule` dimension of its metrics. */
   readonly ruleNames: readonly string[];
   private readonly webAclName: string;
+  /** The metrics' `Region` dimension: regional web ACLs have one, CloudFront's do not. */
+  private readonly metricsRegion?: string;
 
   constructor(scope: Construct, id: string, props: WebFirewallProps) {
     super(scope, id);
@@ -100,7 +115,8 @@ export class WebFirewall extends Construct {
       name,
       statement: {
         rateBasedStatement: {
-          // The load balancer faces the internet: the source address is the client's.
+          // The load balancer or CloudFront faces the internet: the source
+          // address is the client's.
           aggregateKeyType: 'IP',
           limit,
           evaluationWindowSec: RATE_LIMIT_WINDOW.toSeconds(),
@@ -159,7 +175,7 @@ export class WebFirewall extends Construct {
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: this.webAclName,
       description: 'Factorial API: per-IP rate limits, AWS managed rules for common exploits and known bad inputs',
-      scope: 'REGIONAL',
+      scope: props.loadBalancer ? 'REGIONAL' : 'CLOUDFRONT',
       defaultAction: { allow: {} },
       rules,
       customResponseBodies: {
@@ -170,10 +186,13 @@ export class WebFirewall extends Construct {
       },
       visibilityConfig: visibility(this.webAclName),
     });
-    new wafv2.CfnWebACLAssociation(this, 'Association', {
-      resourceArn: props.loadBalancer.loadBalancerArn,
-      webAclArn: this.webAcl.attrArn,
-    });
+    if (props.loadBalancer) {
+      new wafv2.CfnWebACLAssociation(this, 'Association', {
+        resourceArn: props.loadBalancer.loadBalancerArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+      this.metricsRegion = stack.region;
+    }
 
     // WAF logs only to a log group whose name starts with `aws-waf-logs-`.
     // The stack id's unique part keeps a retained group from an earlier
@@ -193,7 +212,7 @@ export class WebFirewall extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      // Allowed requests are in the load balancer's access logs already.
+      // Allowed requests are in the load balancer's or the runner's access logs already.
       loggingFilter: {
         DefaultBehavior: 'DROP',
         Filters: [
@@ -209,14 +228,35 @@ export class WebFirewall extends Construct {
     });
   }
 
+  /** Two graphs for a dashboard: requests allowed and blocked; blocked by rule. */
+  dashboardWidgets(width: number): cloudwatch.GraphWidget[] {
+    const graph = (title: string, left: cloudwatch.IMetric[]) =>
+      new cloudwatch.GraphWidget({ title, left, width, height: 6 });
+    return [
+      graph('Web ACL: requests per minute', [
+        this.metricRequests('Allowed').with({ label: 'Allowed' }),
+        this.metricRequests('Blocked').with({ label: 'Blocked' }),
+      ]),
+      graph(
+        'Web ACL: blocked per minute, by rule',
+        this.ruleNames.map((rule) => this.metricRequests('Blocked', rule).with({ label: rule })),
+      ),
+    ];
+  }
+
   /** Requests the web ACL handled with `action`, all of them or those of one rule (`ruleNames`). */
   metricRequests(action: WebAclAction, rule = 'ALL'): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/WAFV2',
       metricName: `${action}Requests`,
-      dimensionsMap: { WebACL: this.webAclName, Region: Stack.of(this).region, Rule: rule },
+      dimensionsMap: {
+        WebACL: this.webAclName,
+        Rule: rule,
+        ...(this.metricsRegion ? { Region: this.metricsRegion } : {}),
+      },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
+      region: Stack.of(this).region,
     });
   }
 }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Stack } from 'aws-cdk-lib/core';
 import { LAMBDA_PARAMETERS, type Synthesized, synthesize } from './example';
@@ -23,6 +24,22 @@ function acknowledgements(resources: Record<string, { Type: string; Metadata?: N
   return found;
 }
 
+/** What the distribution acknowledges in either compute mode: no geographic restriction, no standard logs. */
+const DISTRIBUTION_ACKNOWLEDGEMENTS = {
+  'AwsSolutions-CFR1': ['AWS::CloudFront::Distribution'],
+  'AwsSolutions-CFR3': ['AWS::CloudFront::Distribution'],
+};
+
+/** `template` acknowledges exactly `expected` (rule id to resource types), each rule with a reason that says why. */
+function assertAcknowledges(template: Template, expected: Record<string, string[]>): void {
+  const found = acknowledgements(template.toJSON().Resources ?? {});
+  const summary = Object.fromEntries([...found].map(([id, { types }]) => [id, [...types].sort()]));
+  assert.deepEqual(summary, expected);
+  for (const [id, { reason }] of found) {
+    assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
+  }
+}
+
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged in the example deployment', () => {
     assert.doesNotThrow(() => synthesize());
@@ -43,17 +60,25 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only the reviewed rules, each with its reason, on the resources it concerns', () => {
-    const found = acknowledgements(synthesize().template.toJSON().Resources);
-    const summary = Object.fromEntries([...found].map(([id, { types }]) => [id, [...types].sort()]));
-    assert.deepEqual(summary, {
+    const { template, globalEdgeTemplate } = synthesize();
+    assertAcknowledges(template, {
+      'AwsSolutions-S1': ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy'],
+      'AwsSolutions-EC23': ['AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupEgress'],
+      'AwsSolutions-ECS2': ['AWS::ECS::TaskDefinition'],
+      'AwsSolutions-IAM5[Resource::*]': ['AWS::IAM::Policy', 'AWS::IAM::Role'],
+      ...DISTRIBUTION_ACKNOWLEDGEMENTS,
+    });
+    assert.ok(globalEdgeTemplate);
+    assertAcknowledges(globalEdgeTemplate, {});
+  });
+
+  it('acknowledges the same rules without CloudFront but for the distribution, on the internet-facing load balancer', () => {
+    assertAcknowledges(synthesize({ edge: 'false' }).template, {
       'AwsSolutions-S1': ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy'],
       'AwsSolutions-EC23': ['AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupEgress'],
       'AwsSolutions-ECS2': ['AWS::ECS::TaskDefinition'],
       'AwsSolutions-IAM5[Resource::*]': ['AWS::IAM::Policy', 'AWS::IAM::Role'],
     });
-    for (const [id, { reason }] of found) {
-      assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
-    }
   });
 
   describe('in lambda mode', () => {
@@ -68,13 +93,14 @@ describe('cdk-nag AwsSolutions', () => {
       assert.doesNotThrow(lambda);
     });
 
-    it('acknowledges only that the public API has no authorization, on its one route', () => {
-      const found = acknowledgements(lambda().toJSON().Resources);
-      const summary = Object.fromEntries([...found].map(([id, { types }]) => [id, [...types].sort()]));
-      assert.deepEqual(summary, { 'AwsSolutions-APIG4': ['AWS::ApiGatewayV2::Route'] });
-      for (const [id, { reason }] of found) {
-        assert.ok(reason.length >= 60, `${id}'s reason says why: "${reason}"`);
-      }
+    it("acknowledges only the distribution's rules behind CloudFront", () => {
+      assertAcknowledges(lambda(), DISTRIBUTION_ACKNOWLEDGEMENTS);
+    });
+
+    it('acknowledges only that the public API has no authorization, on its one route, without CloudFront', () => {
+      assertAcknowledges(synthesize({ ...LAMBDA_PARAMETERS, edge: 'false' }).template, {
+        'AwsSolutions-APIG4': ['AWS::ApiGatewayV2::Route'],
+      });
     });
 
     it("needs no AWS managed policy for the function's role (AwsSolutions-IAM4)", () => {

@@ -33,6 +33,7 @@ describe('deployment parameters', () => {
       maxNumber: undefined,
       alarmEmail: undefined,
       shutdownGraceSeconds: 30,
+      edge: true,
       waf: true,
       wafRateLimit: 1000,
       wafLargeNumberRateLimit: 60,
@@ -171,8 +172,8 @@ describe('deployment parameters', () => {
     ['a throttle rate of zero', { apiThrottleRate: '0' }, /apiThrottleRate.*0 is outside 1\.\./],
     ['a fractional burst', { apiThrottleBurst: '1.5' }, /apiThrottleBurst.*"1\.5" is not a whole number/],
     [
-      'a web ACL asked for on Lambda, where WAF cannot guard the HTTP API',
-      { ...LAMBDA_PARAMETERS, waf: 'true' },
+      'a web ACL asked for on Lambda without the edge, where WAF cannot guard the HTTP API',
+      { ...LAMBDA_PARAMETERS, edge: 'false', waf: 'true' },
       /waf \(context "waf" or env FACTORIAL_WAF\): AWS WAF cannot guard an API Gateway HTTP API/,
     ],
   ];
@@ -208,9 +209,10 @@ describe('deployment parameters', () => {
     }
   });
 
-  it('takes the default web ACL, which lambda mode leaves out, or waf=false on Lambda', () => {
-    assert.equal(exampleConfig(LAMBDA_PARAMETERS).compute, 'lambda');
-    assert.equal(exampleConfig({ ...LAMBDA_PARAMETERS, waf: 'false' }).waf, false);
+  it('takes a web ACL on Lambda at the edge, and the default one or waf=false without it', () => {
+    assert.equal(exampleConfig({ ...LAMBDA_PARAMETERS, waf: 'true' }).waf, true);
+    assert.equal(exampleConfig({ ...LAMBDA_PARAMETERS, edge: 'false' }).compute, 'lambda');
+    assert.equal(exampleConfig({ ...LAMBDA_PARAMETERS, edge: 'false', waf: 'false' }).waf, false);
   });
 
   it('resolves a relative Lambda package against the deploy folder, not the working directory', () => {

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { App } from 'aws-cdk-lib/core';
+import { App, type Stack } from 'aws-cdk-lib/core';
 import { CDK_APP_MODE_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { type DeploymentConfig, readDeploymentConfig } from '../lib/config';
-import { buildFactorialApp } from '../lib/factorial-app';
+import { buildFactorialApp, GLOBAL_EDGE_STACK_ID } from '../lib/factorial-app';
 import type { FactorialStack } from '../lib/factorial-stack';
 
 const DEPLOY_DIRECTORY = path.join(__dirname, '..');
@@ -50,6 +50,8 @@ export interface Synthesized {
   readonly app: App;
   readonly stack: FactorialStack;
   readonly template: Template;
+  /** The us-east-1 stack of the CloudFront certificate and web ACL, when there is a distribution. */
+  readonly globalEdgeTemplate?: Template;
 }
 
 /**
@@ -64,7 +66,13 @@ export function synthesize(
   const app = new App({ context: { ...CDK_JSON_CONTEXT, [CDK_APP_MODE_CONTEXT]: 'inmemory' } });
   const stack = buildFactorialApp(app, { config: exampleConfig(overrides) });
   extend(stack);
-  return { app, stack, template: Template.fromStack(stack) };
+  const globalEdge = app.node.tryFindChild(GLOBAL_EDGE_STACK_ID) as Stack | undefined;
+  return {
+    app,
+    stack,
+    template: Template.fromStack(stack),
+    globalEdgeTemplate: globalEdge && Template.fromStack(globalEdge),
+  };
 }
 
 /** package.json's `scripts`. */

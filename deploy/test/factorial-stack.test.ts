@@ -227,14 +227,35 @@ describe('compute', () => {
   });
 });
 
-describe('edge', () => {
-  it('is an internet-facing application load balancer on IPv4 and IPv6', () => {
+describe('load balancer', () => {
+  it('is internal, in the private subnets, behind CloudFront by default', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Type: 'application',
-      Scheme: 'internet-facing',
-      IpAddressType: 'dualstack',
-      Subnets: [{ Ref: Match.stringLikeRegexp('PublicSubnet1') }, { Ref: Match.stringLikeRegexp('PublicSubnet2') }],
+      Scheme: 'internal',
+      Subnets: [{ Ref: Match.stringLikeRegexp('PrivateSubnet1') }, { Ref: Match.stringLikeRegexp('PrivateSubnet2') }],
     });
+    assert.equal(resource(loadBalancerId).Properties.IpAddressType, undefined);
+  });
+
+  it("admits only HTTPS from the VPC, where CloudFront's VPC origin connects, and has no HTTP listener", () => {
+    assert.deepEqual(securityGroup(loadBalancerGroupId).SecurityGroupIngress, [
+      {
+        CidrIp: { 'Fn::GetAtt': [idOf('AWS::EC2::VPC'), 'CidrBlock'] },
+        Description: "HTTPS from the VPC, where CloudFront's VPC origin connects",
+        FromPort: 443,
+        IpProtocol: 'tcp',
+        ToPort: 443,
+      },
+    ]);
+    template.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Port: 80 }, 0);
+  });
+
+  it('is named by no DNS record: the domain names the distribution', () => {
+    for (const record of Object.values(template.findResources('AWS::Route53::RecordSet'))) {
+      assert.deepEqual(record.Properties.AliasTarget.DNSName, {
+        'Fn::GetAtt': [idOf('AWS::CloudFront::Distribution'), 'DomainName'],
+      });
+    }
   });
 
   it('logs access to the log bucket and drops invalid headers', () => {
@@ -244,17 +265,6 @@ describe('edge', () => {
         { Key: 'access_logs.s3.enabled', Value: 'true' },
         { Key: 'access_logs.s3.bucket', Value: { Ref: Match.stringLikeRegexp('^LogBucket') } },
       ]),
-    });
-  });
-
-  it('redirects HTTP on port 80 to HTTPS on 443 with a 301', () => {
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      LoadBalancerArn: { Ref: loadBalancerId },
-      Port: 80,
-      Protocol: 'HTTP',
-      DefaultActions: [
-        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
-      ],
     });
   });
 
@@ -286,27 +296,6 @@ describe('edge', () => {
     });
   });
 
-  it('names the load balancer with A and AAAA alias records for the domain', () => {
-    for (const type of ['A', 'AAAA']) {
-      template.hasResourceProperties('AWS::Route53::RecordSet', {
-        Type: type,
-        Name: 'factorial.example.com.',
-        HostedZoneId: 'Z0EXAMPLE0000000000000',
-        AliasTarget: {
-          DNSName: Match.anyValue(),
-          HostedZoneId: { 'Fn::GetAtt': [loadBalancerId, 'CanonicalHostedZoneID'] },
-        },
-      });
-    }
-  });
-
-  it('admits the internet to the load balancer on ports 80 and 443 only', () => {
-    const openings = securityGroup(loadBalancerGroupId).SecurityGroupIngress.map(
-      (rule: Record<string, unknown>) => `${rule.CidrIp ?? rule.CidrIpv6} ${rule.FromPort}-${rule.ToPort}`,
-    );
-    assert.deepEqual(openings.sort(), ['0.0.0.0/0 443-443', '0.0.0.0/0 80-80', '::/0 443-443', '::/0 80-80']);
-  });
-
   it("admits only the load balancer to the tasks, on the runner's port", () => {
     assert.equal(securityGroup(serviceGroupId).SecurityGroupIngress, undefined);
     assert.deepEqual(
@@ -330,6 +319,57 @@ describe('edge', () => {
       ),
       ['0.0.0.0/0 tcp 443-443'],
     );
+  });
+});
+
+describe('load balancer without CloudFront (edge=false)', () => {
+  const direct = synthesize({ edge: 'false' }).template;
+  const directLoadBalancerId = Object.keys(direct.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+  const directGroupId: string =
+    direct.toJSON().Resources[directLoadBalancerId].Properties.SecurityGroups[0]['Fn::GetAtt'][0];
+
+  it('is an internet-facing application load balancer on IPv4 and IPv6', () => {
+    direct.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'application',
+      Scheme: 'internet-facing',
+      IpAddressType: 'dualstack',
+      Subnets: [{ Ref: Match.stringLikeRegexp('PublicSubnet1') }, { Ref: Match.stringLikeRegexp('PublicSubnet2') }],
+    });
+  });
+
+  it('redirects HTTP on port 80 to HTTPS on 443 with a 301', () => {
+    direct.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      LoadBalancerArn: { Ref: directLoadBalancerId },
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+      ],
+    });
+  });
+
+  it('names the load balancer with A and AAAA alias records for the domain, and has no distribution', () => {
+    for (const type of ['A', 'AAAA']) {
+      direct.hasResourceProperties('AWS::Route53::RecordSet', {
+        Type: type,
+        Name: 'factorial.example.com.',
+        HostedZoneId: 'Z0EXAMPLE0000000000000',
+        AliasTarget: {
+          DNSName: Match.anyValue(),
+          HostedZoneId: { 'Fn::GetAtt': [directLoadBalancerId, 'CanonicalHostedZoneID'] },
+        },
+      });
+    }
+    direct.resourceCountIs('AWS::CloudFront::Distribution', 0);
+  });
+
+  it('admits the internet to the load balancer on ports 80 and 443 only', () => {
+    const openings = direct
+      .toJSON()
+      .Resources[directGroupId].Properties.SecurityGroupIngress.map(
+        (rule: Record<string, unknown>) => `${rule.CidrIp ?? rule.CidrIpv6} ${rule.FromPort}-${rule.ToPort}`,
+      );
+    assert.deepEqual(openings.sort(), ['0.0.0.0/0 443-443', '0.0.0.0/0 80-80', '::/0 443-443', '::/0 80-80']);
   });
 });
 

@@ -8,10 +8,16 @@ import { ACCESS_LOG_FIELDS } from '../lib/public-http-api';
 import { assertShowsEveryAlarm, graphed, widgets } from './dashboard';
 import { assertCertificateForTheExampleDomain, exampleConfig, LAMBDA_PARAMETERS, synthesize } from './example';
 
-const { app, template } = synthesize(LAMBDA_PARAMETERS);
+/**
+ * Lambda mode with its own entry point, an HTTP API on the domain
+ * (edge=false). What differs behind CloudFront is in edge.test.ts.
+ */
+const DIRECT_LAMBDA = { ...LAMBDA_PARAMETERS, edge: 'false' };
+
+const { app, template } = synthesize(DIRECT_LAMBDA);
 /** Every Lambda parameter away from its default, and the ones both modes share. */
 const configured = synthesize({
-  ...LAMBDA_PARAMETERS,
+  ...DIRECT_LAMBDA,
   lambdaMemoryMiB: '4096',
   lambdaReservedConcurrency: '50',
   apiThrottleRate: '100',
@@ -71,7 +77,7 @@ describe('lambda mode: what it leaves out', () => {
 
 describe('lambda mode: moving a stack between modes', () => {
   it('keeps the certificate, the DNS records, the alarm topic with its key and the dashboard under the logical ids Fargate gives them', () => {
-    const fargate = synthesize().template;
+    const fargate = synthesize({ edge: 'false' }).template;
     const ids = (t: Template, type: string) => Object.keys(t.findResources(type)).sort();
     for (const type of [
       'AWS::CertificateManager::Certificate',

@@ -4,7 +4,16 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { LARGE_NUMBER_QUERY } from '../lib/web-firewall';
 import { synthesize } from './example';
 
-const { template } = synthesize();
+/** The template that holds the web ACL: the us-east-1 stack's, as it guards the distribution by default. */
+function firewallTemplate(overrides: Readonly<Record<string, string>> = {}): Template {
+  const { globalEdgeTemplate } = synthesize(overrides);
+  assert.ok(globalEdgeTemplate);
+  return globalEdgeTemplate;
+}
+
+const { template: mainTemplate, globalEdgeTemplate } = synthesize();
+assert.ok(globalEdgeTemplate);
+const template = globalEdgeTemplate;
 
 /** The web ACL's rules, in the template's order. */
 function rules(t: Template) {
@@ -34,12 +43,25 @@ const urlDecodings: [string, (query: string) => string][] = [
 ];
 
 describe('web ACL', () => {
-  it('guards the load balancer, regionally, letting through what no rule blocks', () => {
+  it("guards the distribution at CloudFront's scope, from us-east-1, letting through what no rule blocks", () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    mainTemplate.resourceCountIs('AWS::WAFv2::WebACL', 0);
     const [aclId] = Object.keys(template.findResources('AWS::WAFv2::WebACL'));
-    template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
-    const [loadBalancerId] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
-    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
-    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+    const [distribution] = Object.values(mainTemplate.findResources('AWS::CloudFront::Distribution'));
+    const { StackName, Region, OutputName } = distribution.Properties.DistributionConfig.WebACLId['Fn::GetStackOutput'];
+    assert.deepEqual([StackName, Region], ['FactorialEdge', 'us-east-1']);
+    assert.deepEqual(template.toJSON().Outputs[OutputName].Value, { 'Fn::GetAtt': [aclId, 'Arn'] });
+  });
+
+  it('guards the load balancer, regionally, without CloudFront', () => {
+    const direct = synthesize({ edge: 'false' });
+    assert.equal(direct.globalEdgeTemplate, undefined);
+    const [aclId] = Object.keys(direct.template.findResources('AWS::WAFv2::WebACL'));
+    direct.template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const [loadBalancerId] = Object.keys(direct.template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    direct.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    direct.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { Ref: loadBalancerId },
       WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
     });
@@ -70,7 +92,7 @@ describe('web ACL', () => {
         return Limit;
       });
     assert.deepEqual(limits(template), [1000, 60]);
-    assert.deepEqual(limits(synthesize({ wafRateLimit: '500', wafLargeNumberRateLimit: '20' }).template), [500, 20]);
+    assert.deepEqual(limits(firewallTemplate({ wafRateLimit: '500', wafLargeNumberRateLimit: '20' })), [500, 20]);
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       CustomResponseBodies: {
         TooManyRequests: { ContentType: 'TEXT_PLAIN', Content: Match.stringLikeRegexp('^Too Many') },
@@ -118,7 +140,7 @@ describe('web ACL', () => {
   it('publishes metrics and samples for the web ACL and each rule', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       VisibilityConfig: {
-        MetricName: 'Factorial-WebAcl',
+        MetricName: 'FactorialEdge-WebAcl',
         CloudWatchMetricsEnabled: true,
         SampledRequestsEnabled: true,
       },
@@ -158,12 +180,16 @@ describe('web ACL', () => {
   });
 
   it('can be turned off, leaving no WAF resources and no WAF log group', () => {
-    const off = synthesize({ waf: 'false' }).template;
-    for (const type of ['WebACL', 'WebACLAssociation', 'LoggingConfiguration']) {
-      off.resourceCountIs(`AWS::WAFv2::${type}`, 0);
+    const off = synthesize({ waf: 'false' });
+    assert.ok(off.globalEdgeTemplate);
+    for (const template of [off.template, off.globalEdgeTemplate]) {
+      for (const type of ['WebACL', 'WebACLAssociation', 'LoggingConfiguration']) {
+        template.resourceCountIs(`AWS::WAFv2::${type}`, 0);
+      }
+      assert.equal(template.toJSON().Outputs?.WebAclLogGroup, undefined);
     }
-    off.resourceCountIs('AWS::Logs::LogGroup', 1);
-    assert.equal(off.toJSON().Outputs.WebAclLogGroup, undefined);
+    off.template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    off.globalEdgeTemplate.resourceCountIs('AWS::Logs::LogGroup', 0);
   });
 });
 
