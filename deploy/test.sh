@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Proves the AWS deployment without an AWS account: type check, lint, the
 # unit tests on the synthesized templates (with the cdk-nag AwsSolutions
-# checks), `npm run synth` into deploy/cdk.out (Fargate) and `npm run
-# synth:lambda` into deploy/cdk.out.lambda, cfn-lint on both templates, and
-# the GitHub workflows and pre-commit config against their schemas.
+# checks) and on the CloudFront Function (against the hostile corpus),
+# `npm run synth` into deploy/cdk.out (Fargate) and `npm run synth:lambda`
+# into deploy/cdk.out.lambda, each with its us-east-1 stack
+# (FactorialEdge), cfn-lint on the four templates, and the GitHub
+# workflows and pre-commit config against their schemas.
 #
 # The Lambda tests and synthesis need the function's package, which
 # `scripts/lambda.sh package` builds into target/lambda/arm64 (or the folder
@@ -57,9 +59,11 @@ check "lint and format (npm run lint)" npm run --silent lint
 check "unit tests and cdk-nag (npm test)" npm test --silent
 rm -rf cdk.out cdk.out.lambda
 check "synth, Fargate (npm run synth)" npm run --silent synth -- --no-notices
-check "cfn-lint cdk.out/Factorial.template.json" cfn_lint cdk.out/Factorial.template.json
 check "synth, Lambda (npm run synth:lambda)" npm run --silent synth:lambda -- --no-notices
-check "cfn-lint cdk.out.lambda/Factorial.template.json" cfn_lint cdk.out.lambda/Factorial.template.json
+for template in cdk.out/Factorial.template.json cdk.out/FactorialEdge.template.json \
+  cdk.out.lambda/Factorial.template.json cdk.out.lambda/FactorialEdge.template.json; do
+  check "cfn-lint $template" cfn_lint "$template"
+done
 check "workflow schema (check-jsonschema)" \
   "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$repo_root"/.github/workflows/*.yml
 check "pre-commit config" "$venv/bin/pre-commit" validate-config "$repo_root/.pre-commit-config.yaml"
