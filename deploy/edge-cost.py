@@ -97,10 +97,11 @@ RUNNER_METRICS_AND_ALARMS_MONTH = {"fargate": 17 * 0.30 + 3 * 0.10, "lambda": 17
 
 # Logs the origin writes: on Fargate the runner's access line per request and
 # an EMF record of about 1 KB a minute per task; on Lambda the function's
-# lines and the HTTP API's access line per invocation.
+# lines per invocation, and without CloudFront the HTTP API's access line.
 FARGATE_LOG_BYTES_PER_REQUEST = 300
 FARGATE_LOG_BYTES_PER_TASK_MINUTE = 1_000
-LAMBDA_LOG_BYTES_PER_REQUEST = 2_300
+LAMBDA_LOG_BYTES_PER_REQUEST = 2_000
+HTTP_API_LOG_BYTES_PER_REQUEST = 300
 
 # The load balancer's capacity unit: the largest of these per hour.
 LCU_NEW_CONNECTIONS_PER_SECOND = 25
@@ -456,14 +457,16 @@ def lambda_costs(s: Scenario) -> CostLines:
     invocations = origin.requests_per_second * MONTH_SECONDS
     gb_seconds = origin.billed_ms_per_second * MONTH_SECONDS / 1e3 * LAMBDA_GB
     internet = 0.0 if s.edge else tiered(s.bytes_out, INTERNET_OUT_TIERS)
+    log_bytes_per_request = LAMBDA_LOG_BYTES_PER_REQUEST + (0 if s.edge else HTTP_API_LOG_BYTES_PER_REQUEST)
     return [
         *edge_costs(s),
         *waf_costs(s, guarded=s.edge),
         ("Lambda: requests", invocations * LAMBDA_PER_REQUEST),
         ("Lambda: compute", gb_seconds * LAMBDA_PER_GB_SECOND),
-        ("HTTP API: requests", tiered(invocations, HTTP_API_TIERS)),
+        # Behind CloudFront the function's URL is the origin, at no charge of its own.
+        ("HTTP API: requests", 0.0 if s.edge else tiered(invocations, HTTP_API_TIERS)),
         ("HTTP API: data out to the internet", internet),
-        ("logs at the origin", invocations * LAMBDA_LOG_BYTES_PER_REQUEST / GB * LOGS_PER_GB),
+        ("logs at the origin", invocations * log_bytes_per_request / GB * LOGS_PER_GB),
         ("the runner's 17 metrics, 5 alarms", RUNNER_METRICS_AND_ALARMS_MONTH["lambda"]),
     ]
 
@@ -644,7 +647,7 @@ def assumptions(segments: Sequence[Segment], method: str, ratios: dict[str, floa
         "logs, metrics and Lambda's prices are those of [What each mode costs](#what-each-mode-costs) and "
         "[What the protection and the monitoring cost](#what-the-protection-and-the-monitoring-cost).",
         "Lambda mode: behind CloudFront the web ACL guards the distribution, as on Fargate; without it there "
-        "is none (WAF cannot guard an HTTP API). Every origin request goes through the HTTP API.",
+        "is none (WAF cannot guard an HTTP API). Behind CloudFront the origin is the function's URL, which has no charge of its own; without it every request goes through the HTTP API.",
         f"{rate_label(top)} is {significant(top / 60, 3)} requests a second: inside CloudFront's default quota "
         "of 250,000 a second per distribution, and far above the HTTP API's default stage throttle "
         "(`apiThrottleRate`, 500) and Fargate's default `maxCount` (6), which the figures without CloudFront "

@@ -4,7 +4,8 @@
 # checks) and on the CloudFront Function (against the hostile corpus),
 # `npm run synth` into deploy/cdk.out (Fargate) and `npm run synth:lambda`
 # into deploy/cdk.out.lambda, each with its us-east-1 stack
-# (FactorialEdge), cfn-lint on the four templates, and the GitHub
+# (FactorialEdge), cfn-lint on the four templates, the scale and cost
+# tables of docs/deploy.md against deploy/edge-cost.py, and the GitHub
 # workflows and pre-commit config against their schemas.
 #
 # The Lambda tests and synthesis need the function's package, which
@@ -52,6 +53,15 @@ cfn_lint() {
   [[ -f "$template" ]] && "$venv/bin/cfn-lint" --non-zero-exit-code error -- "$template"
 }
 
+# The scale and cost tables of docs/deploy.md are what edge-cost.py prints.
+edge_cost_in_docs() {
+  python3 edge-cost.py | python3 -c '
+import sys
+if sys.stdin.read() not in open(sys.argv[1], encoding="utf-8").read():
+    sys.exit("docs/deploy.md differs from what deploy/edge-cost.py prints: paste its output into \"At the edge: scale and cost\"")
+' "$repo_root/docs/deploy.md"
+}
+
 # No AWS here: no telemetry, no notices.
 export CDK_DISABLE_CLI_TELEMETRY=true
 check "type check (npm run typecheck)" npm run --silent typecheck
@@ -64,6 +74,7 @@ for template in cdk.out/Factorial.template.json cdk.out/FactorialEdge.template.j
   cdk.out.lambda/Factorial.template.json cdk.out.lambda/FactorialEdge.template.json; do
   check "cfn-lint $template" cfn_lint "$template"
 done
+check "docs/deploy.md's scale and cost tables (edge-cost.py)" edge_cost_in_docs
 check "workflow schema (check-jsonschema)" \
   "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$repo_root"/.github/workflows/*.yml
 check "pre-commit config" "$venv/bin/pre-commit" validate-config "$repo_root/.pre-commit-config.yaml"
