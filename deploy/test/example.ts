@@ -88,3 +88,19 @@ export function assertCertificateForTheExampleDomain(t: Template): void {
     DomainValidationOptions: [{ DomainName: 'factorial.example.com', HostedZoneId: 'Z0EXAMPLE0000000000000' }],
   });
 }
+
+/** The template names the example domain with one A and one AAAA alias record to `target`, and no other record. */
+export function assertAliasRecordsForTheExampleDomain(
+  t: Template,
+  target: { readonly DNSName: unknown; readonly HostedZoneId: unknown },
+): void {
+  for (const type of ['A', 'AAAA']) {
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Type: type,
+      Name: 'factorial.example.com.',
+      HostedZoneId: 'Z0EXAMPLE0000000000000',
+      AliasTarget: target,
+    });
+  }
+  t.resourceCountIs('AWS::Route53::RecordSet', 2);
+}
