@@ -4,7 +4,8 @@
 //! The binary (`main.rs`) is command-line glue; the work is split by concern:
 //!
 //! - [`config`]: the command line and its environment twins, validated
-//!   before anything is bound or loaded.
+//!   before anything is bound or loaded; [`artifact`]: where the component
+//!   is found when none is given.
 //! - [`engine`]: what is set up once: the wasmtime `Engine` (pooling,
 //!   epochs), the component compiled (or precompiled ahead of time), linked
 //!   and pre-instantiated.
@@ -29,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod artifact;
 pub mod cache;
 pub mod config;
 pub mod emf;

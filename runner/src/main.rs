@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
-use factorial_runner::config::{self, Cli, Command, ServeOptions};
+use factorial_runner::config::{Cli, Command, ServeOptions};
 use factorial_runner::lambda::Function;
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;
-use factorial_runner::{admin, healthcheck, server};
+use factorial_runner::{admin, artifact, healthcheck, server};
 use factorial_runner::{emf, engine, log, memory};
 
 /// The executable's name in a Lambda package: what Lambda's
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(options)) => serve(options),
-        Some(Command::Compile(options)) => config::component_path(options.component.as_deref())
+        Some(Command::Compile(options)) => artifact::component_path(options.component.as_deref())
             .and_then(|input| engine::precompile(&input, &options.output, options.cpu.as_deref())),
         Some(Command::Healthcheck(options)) => healthcheck::check(&options),
         Some(Command::Lambda(options)) => serve_lambda(options),
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
 
 #[tokio::main]
 async fn serve(options: ServeOptions) -> Result<()> {
-    let component = config::component_path(options.component.as_deref())?;
+    let component = artifact::component_path(options.component.as_deref())?;
     let plan = memory::plan(&options.limits)?;
     let metrics = Arc::new(Metrics::default());
     let service = Service::load(

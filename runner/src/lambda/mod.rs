@@ -25,8 +25,9 @@ use tokio::time::Instant;
 
 use factorial::config::DEFAULT_MAX_NUMBER;
 
+use crate::artifact;
 use crate::cache::CacheStatus;
-use crate::config::{self, BYTES_PER_MIB, ServeOptions};
+use crate::config::{BYTES_PER_MIB, ServeOptions};
 use crate::emf::Records;
 use crate::log;
 use crate::memory::{self, BudgetSource};
@@ -60,7 +61,7 @@ impl Function {
         payload::check_max_number(options.max_number.unwrap_or(DEFAULT_MAX_NUMBER))?;
         check_environment()?;
         options.limits.max_concurrent = 1;
-        let component = config::component_path(options.component.as_deref())?;
+        let component = artifact::component_path(options.component.as_deref())?;
         let plan = match options.limits.memory_budget_mib {
             Some(_) => memory::plan(&options.limits)?,
             None => memory::plan_within(
