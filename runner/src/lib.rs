@@ -9,21 +9,21 @@
 //! - [`engine`]: what is set up once: the wasmtime `Engine` (pooling,
 //!   epochs), the component compiled (or precompiled ahead of time), linked
 //!   and pre-instantiated.
-//! - [`cache`]: the shared HTTP cache in front of the component, with
+//! - `cache`: the shared HTTP cache in front of the component, with
 //!   single flight for concurrent misses.
 //! - [`service`]: the request path: the cache, then admission under the
 //!   limit of computations, a fresh `Store` and instance per computation,
 //!   the guest's task and deadline, and the recording of its answer.
 //! - [`memory`]: the memory budget, and how many computations fit in it.
-//! - [`epoch`]: the clock behind request deadlines.
+//! - `epoch`: the clock behind request deadlines.
 //! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
 //! - [`server`]: the listener, access log and graceful shutdown;
-//!   [`watchdog`]: the header and idle timeouts of each connection.
+//!   `watchdog`: the header and idle timeouts of each connection.
 //! - [`log`]: the log's JSON lines on stdout, written in batches.
 //! - [`admin`] and [`metrics`]: Prometheus metrics; [`emf`]: the same
 //!   metrics as CloudWatch Embedded Metric Format records on stdout.
-//! - [`error`]: why a request got no answer from the component.
+//! - `error`: why a request got no answer from the component.
 //! - [`healthcheck`]: the container health check.
 //! - [`lambda`]: the same service as a function on AWS Lambda.
 
@@ -31,12 +31,12 @@
 
 pub mod admin;
 pub mod artifact;
-pub mod cache;
+pub(crate) mod cache;
 pub mod config;
 pub mod emf;
 pub mod engine;
-pub mod epoch;
-pub mod error;
+pub(crate) mod epoch;
+pub(crate) mod error;
 pub mod healthcheck;
 pub mod host;
 pub mod lambda;
@@ -45,4 +45,4 @@ pub mod memory;
 pub mod metrics;
 pub mod server;
 pub mod service;
-pub mod watchdog;
+pub(crate) mod watchdog;

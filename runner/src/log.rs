@@ -2,8 +2,8 @@
 //! reads them, written in batches.
 //!
 //! Each line is appended to a buffer in memory, and a background thread
-//! writes the buffer out at most every [`FLUSH_INTERVAL`], or sooner past
-//! [`FLUSH_BYTES`]: a request never waits on stdout, and a line needs no
+//! writes the buffer out at most every `FLUSH_INTERVAL`, or sooner past
+//! `FLUSH_BYTES`: a request never waits on stdout, and a line needs no
 //! message or wake-up of its own to reach the writing thread. A process
 //! that may be frozen once it has answered writes them out itself
 //! ([`flush`]). The access

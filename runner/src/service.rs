@@ -2,7 +2,7 @@
 //! computations, a fresh `Store` for each computation with its memory limit
 //! and deadline, the guest's task, which runs the component's handler, and
 //! the task that records the guest's answer as fast as the guest writes it.
-//! The engine and the compiled component are [`engine`]'s.
+//! The engine and the compiled component are [`engine`](crate::engine)'s.
 
 use std::path::Path;
 use std::sync::Arc;
