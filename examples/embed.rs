@@ -5,7 +5,7 @@
 //! cargo run --example embed -- target/wasm32-wasip2/release/factorial.wasm
 //! ```
 
-use factorial_runner::host::{GuestSettings, GuestState};
+use factorial_runner::guest::{GuestSettings, GuestState};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, ensure};
-use factorial_runner::host::{GuestSettings, GuestState};
+use factorial_runner::guest::{GuestSettings, GuestState};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use factorial::config::{Config as ComponentConfig, MAX_NUMBER_VAR};
 
-use crate::host::GuestSettings;
+use crate::guest::GuestSettings;
 
 /// Where `serve` listens, and `healthcheck` asks, unless told otherwise:
 /// loopback, so that a server started on a laptop is not reachable from its

@@ -14,7 +14,7 @@ use wasmtime::{
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::epoch::EpochThread;
-use crate::host::GuestState;
+use crate::guest::GuestState;
 
 /// Core instances in one component instance. A Rust component has its main
 /// module plus a few adapter and shim modules; this leaves room to spare.

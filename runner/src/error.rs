@@ -6,7 +6,7 @@ use std::time::Duration;
 use hyper::StatusCode;
 
 use crate::cache::record::Failure;
-use crate::host::MemoryLimitExceeded;
+use crate::guest::MemoryLimitExceeded;
 
 /// A request the component could not answer.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@
 //!   the guest's task and deadline, and the recording of its answer.
 //! - [`memory`]: the memory budget, and how many computations fit in it.
 //! - `epoch`: the clock behind request deadlines.
-//! - [`host`]: what each request's `Store` holds ([`host::GuestState`]):
+//! - [`guest`]: what each request's `Store` holds ([`guest::GuestState`]):
 //!   WASI contexts, the memory limit, the `wasi:http` policy.
 //! - [`server`]: the listener, access log and graceful shutdown;
 //!   `watchdog`: the header and idle timeouts of each connection.
@@ -37,8 +37,8 @@ pub mod emf;
 pub mod engine;
 pub(crate) mod epoch;
 pub(crate) mod error;
+pub mod guest;
 pub mod healthcheck;
-pub mod host;
 pub mod lambda;
 pub mod log;
 pub mod memory;

@@ -26,7 +26,7 @@ use crate::config::Limits;
 use crate::engine::LoadedComponent;
 use crate::epoch;
 use crate::error::RequestError;
-use crate::host::{GuestSettings, GuestState, MemoryLimitExceeded};
+use crate::guest::{GuestSettings, GuestState, MemoryLimitExceeded};
 use crate::memory::Plan;
 use crate::metrics::Metrics;
 

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use clap::Parser;
 use factorial_corpus::{ReceivedResponse, component_path};
 use factorial_runner::config::{Cli, ServeOptions};
-use factorial_runner::host::GuestSettings;
+use factorial_runner::guest::GuestSettings;
 use factorial_runner::memory;
 use factorial_runner::metrics::Metrics;
 use factorial_runner::service::Service;

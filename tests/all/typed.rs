@@ -1,5 +1,5 @@
 use factorial_corpus::component_path;
-use factorial_runner::host::GuestState;
+use factorial_runner::guest::GuestState;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 

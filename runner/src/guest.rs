@@ -42,9 +42,8 @@ pub struct MemoryLimitExceeded {
     pub limit: usize,
 }
 
-/// The data of one request's `Store`: what its component instance can reach
-/// while it answers. Named for what it is, since "host" means the runner,
-/// and a host of the corpus, elsewhere in the project.
+/// The data of one request's `Store`: what its component instance, the
+/// guest, can reach while it answers.
 pub struct GuestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
