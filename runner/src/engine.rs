@@ -76,7 +76,7 @@ impl LoadedComponent {
 /// the native artifact to `output`, for the CPU level named `cpu` (one of
 /// [`CPU_LEVELS`]) or, when `None`, for the portable baseline (the last
 /// level) rather than the building machine's CPU.
-pub fn precompile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> {
+pub fn compile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> {
     let level = match cpu {
         Some(name) => Some(
             CPU_LEVELS
@@ -100,7 +100,7 @@ pub fn precompile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> 
 }
 
 /// A component from a `.wasm` file, compiled now, or from an artifact of
-/// [`precompile`], which wasmtime checks against this engine's settings.
+/// [`compile`], which wasmtime checks against this engine's settings.
 fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot load the component {}", path.display()))?;

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(options)) => serve(options),
         Some(Command::Compile(options)) => artifact::component_path(options.component.as_deref())
-            .and_then(|input| engine::precompile(&input, &options.output, options.cpu.as_deref())),
+            .and_then(|input| engine::compile(&input, &options.output, options.cpu.as_deref())),
         Some(Command::Healthcheck(options)) => healthcheck::check(&options),
         Some(Command::Lambda(options)) => serve_lambda(options),
     };

@@ -130,9 +130,10 @@ impl Cache {
 
     /// What the cache can do for `request`: answer it from a stored answer
     /// or from a flight in the air whose answer it may share (waiting, at
-    /// most `patience` each, for the heads of at most [`MAX_WAITS`] of
-    /// them), or have it lead a flight, or have it computed alone.
-    pub async fn lookup<B>(self: &Arc<Self>, request: &Request<B>, patience: Duration) -> Lookup {
+    /// most the request's `deadline` each, for the heads of at most
+    /// [`MAX_WAITS`] of them), or have it lead a flight, or have it computed
+    /// alone.
+    pub async fn lookup<B>(self: &Arc<Self>, request: &Request<B>, deadline: Duration) -> Lookup {
         let method = request.method();
         let acceptable = match policy::request_rule(request.headers()) {
             RequestRule::Lookup(acceptable) if method == Method::GET || method == Method::HEAD => {
@@ -160,7 +161,7 @@ impl Cache {
                 ),
                 Step::Wait(recording) => {
                     waits += 1;
-                    let head = tokio::time::timeout(patience, recording.head()).await;
+                    let head = tokio::time::timeout(deadline, recording.head()).await;
                     if let Ok(Err(failure)) = head
                         && waits == MAX_WAITS
                     {
