@@ -2,7 +2,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::support::{ReceivedResponse, Runner, read_until_closed, test_guest_path};
+use crate::support::{HeldRequest, ReceivedResponse, Runner, read_until_closed, test_guest_path};
 
 /// A test guest's target whose answer may be stored for a minute, and whose
 /// body is the time it was computed.
@@ -147,17 +147,19 @@ fn the_least_recently_used_answers_are_evicted_to_stay_within_the_bound() {
 #[test]
 fn concurrent_misses_wait_for_one_computation() {
     let runner = Runner::start_with(&test_guest_path(), &[]);
-    let target = "/sleep?ms=2000&cc=max-age%3D60&stamp";
+    let target = "/hold?cc=max-age%3D60&stamp";
+    // The first request's computation waits for its body, which is held
+    // back until all the others are waiting for that computation: however
+    // slowly they arrive, none can find it finished and stored.
+    let first = HeldRequest::get(runner.address, target);
+    runner.wait_for_metric("factorial_requests_in_flight 1");
     let answers: Vec<ReceivedResponse> = std::thread::scope(|scope| {
-        let first = scope.spawn(|| runner.get(target));
-        // The others ask while the first is being computed.
-        runner.wait_for_metric("factorial_requests_in_flight 1");
         let others: Vec<_> = (0..31)
             .map(|_| scope.spawn(|| runner.get(target)))
             .collect();
-        std::iter::once(first)
-            .chain(others)
-            .map(|client| client.join().unwrap())
+        runner.wait_for_metric("factorial_requests_in_flight 32");
+        std::iter::once(first.release())
+            .chain(others.into_iter().map(|client| client.join().unwrap()))
             .collect()
     });
     assert!(answers.iter().all(|answer| answer.status == 200));

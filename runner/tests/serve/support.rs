@@ -249,15 +249,25 @@ pub struct HeldRequest {
 }
 
 impl HeldRequest {
-    /// Sends the head of the request, and keeps its one-byte body back.
+    /// Sends the head of `POST /hold`, and keeps its one-byte body back.
     pub fn send(address: SocketAddr) -> HeldRequest {
+        HeldRequest::start(address, "POST", "/hold")
+    }
+
+    /// The same for `GET target`, a target on `/hold`: a request the cache
+    /// may store, and share with others while it is computed.
+    pub fn get(address: SocketAddr, target: &str) -> HeldRequest {
+        HeldRequest::start(address, "GET", target)
+    }
+
+    fn start(address: SocketAddr, method: &str, target: &str) -> HeldRequest {
         let mut stream = TcpStream::connect(address).unwrap();
-        stream
-            .write_all(
-                b"POST /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-                  Content-Length: 1\r\n\r\n",
-            )
-            .unwrap();
+        write!(
+            stream,
+            "{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Content-Length: 1\r\n\r\n"
+        )
+        .unwrap();
         HeldRequest { stream }
     }
 
