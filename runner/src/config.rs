@@ -306,7 +306,91 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use clap::CommandFactory;
+
     use super::*;
+
+    /// docs/operations.md, where every option is documented.
+    fn operations_doc() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
+        std::fs::read_to_string(path).expect("docs/operations.md")
+    }
+
+    /// The rows of docs/operations.md's option tables (those headed
+    /// `| option | environment | default |`), by option: its environment
+    /// variable's cell and its default's cell, as written.
+    fn documented_rows(doc: &str) -> HashMap<String, (String, String)> {
+        let mut rows = HashMap::new();
+        let mut in_option_table = false;
+        for line in doc.lines() {
+            in_option_table = line.starts_with('|')
+                && (in_option_table || line.starts_with("| option | environment | default |"));
+            if in_option_table && line.starts_with("| `--") {
+                let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+                let option = cells[0].trim_matches('`').to_string();
+                rows.insert(option, (cells[1].to_string(), cells[2].to_string()));
+            }
+        }
+        rows
+    }
+
+    /// The first code span of `cell`: the literal a default's cell gives,
+    /// when it gives one rather than describing a default computed at start.
+    fn first_code_span(cell: &str) -> Option<&str> {
+        let start = cell.find('`')? + 1;
+        let end = start + cell[start..].find('`')?;
+        Some(&cell[start..end])
+    }
+
+    /// The long name of an option of the runner's own, not clap's `--help`
+    /// and `--version`.
+    fn option_name(arg: &clap::Arg) -> Option<&str> {
+        arg.get_long()
+            .filter(|long| !["help", "version"].contains(long))
+    }
+
+    /// Every option of `serve` has its row in docs/operations.md, with its
+    /// environment variable and, where the row gives a literal default, the
+    /// default clap has; every option of every subcommand is named there.
+    #[test]
+    fn every_option_is_documented_as_it_is_defined() {
+        let doc = operations_doc();
+        let rows = documented_rows(&doc);
+        let cli = Cli::command();
+        for arg in cli.get_arguments() {
+            let Some(long) = option_name(arg) else {
+                continue;
+            };
+            let option = format!("--{long}");
+            let (env, default) = rows
+                .get(&option)
+                .unwrap_or_else(|| panic!("{option} has no row in docs/operations.md"));
+            let defined_env = arg
+                .get_env()
+                .map(|env| format!("`{}`", env.to_string_lossy()));
+            assert_eq!(
+                Some(env),
+                defined_env.as_ref(),
+                "{option}'s environment variable"
+            );
+            if let (Some(documented), [defined]) =
+                (first_code_span(default), arg.get_default_values())
+            {
+                assert_eq!(documented, defined.to_string_lossy(), "{option}'s default");
+            }
+        }
+        for subcommand in cli.get_subcommands() {
+            for long in subcommand.get_arguments().filter_map(option_name) {
+                assert!(
+                    doc.contains(&format!("`--{long}`")) || doc.contains(&format!("--{long} ")),
+                    "{} --{long} is not named in docs/operations.md",
+                    subcommand.get_name()
+                );
+            }
+        }
+    }
 
     #[test]
     fn durations() {
@@ -359,7 +443,7 @@ mod tests {
     #[test]
     fn the_cache_is_on_unless_turned_off() {
         let on = Cli::try_parse_from(["factorial-runner"]).unwrap();
-        assert_eq!(on.serve.limits.cache_bytes, 64 << 20);
+        assert!(on.serve.limits.cache_bytes > 0);
         let off = Cli::try_parse_from(["factorial-runner", "--cache-bytes", "0"]).unwrap();
         assert_eq!(off.serve.limits.cache_bytes, 0);
     }
