@@ -312,25 +312,30 @@ mod tests {
 
     use super::*;
 
-    /// docs/operations.md, where every option is documented.
-    fn operations_doc() -> String {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
-        std::fs::read_to_string(path).expect("docs/operations.md")
+    /// A document of the repository, from the runner's folder.
+    fn document(path: &str) -> String {
+        let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
     }
 
-    /// The rows of docs/operations.md's option tables (those headed
-    /// `| option | environment | default |`), by option: its environment
-    /// variable's cell and its default's cell, as written.
-    fn documented_rows(doc: &str) -> HashMap<String, (String, String)> {
+    /// The rows of the option tables of `doc` whose header starts with
+    /// `header`, by option: the cells after the option's, as written.
+    fn option_rows(doc: &str, header: &str) -> HashMap<String, Vec<String>> {
         let mut rows = HashMap::new();
-        let mut in_option_table = false;
+        let mut in_table = false;
         for line in doc.lines() {
-            in_option_table = line.starts_with('|')
-                && (in_option_table || line.starts_with("| option | environment | default |"));
-            if in_option_table && line.starts_with("| `--") {
-                let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-                let option = cells[0].trim_matches('`').to_string();
-                rows.insert(option, (cells[1].to_string(), cells[2].to_string()));
+            in_table = line.starts_with('|') && (in_table || line.starts_with(header));
+            if in_table && line.starts_with("| `--") {
+                let mut cells = line
+                    .trim_matches('|')
+                    .split(" | ")
+                    .map(|cell| cell.trim().to_string());
+                let option = cells
+                    .next()
+                    .unwrap_or_default()
+                    .trim_matches('`')
+                    .to_string();
+                rows.insert(option, cells.collect());
             }
         }
         rows
@@ -351,42 +356,72 @@ mod tests {
             .filter(|long| !["help", "version"].contains(long))
     }
 
+    /// The default of `arg` as clap gives it, when it has one fixed one.
+    fn defined_default(arg: &clap::Arg) -> Option<String> {
+        match arg.get_default_values() {
+            [default] => Some(default.to_string_lossy().into_owned()),
+            _ => None,
+        }
+    }
+
     /// Every option of `serve` has its row in docs/operations.md, with its
     /// environment variable and, where the row gives a literal default, the
-    /// default clap has; every option of every subcommand is named there.
+    /// default clap has; every option of every subcommand is named there;
+    /// the README's table of the main options gives their defaults too.
     #[test]
     fn every_option_is_documented_as_it_is_defined() {
-        let doc = operations_doc();
-        let rows = documented_rows(&doc);
         let cli = Cli::command();
-        for arg in cli.get_arguments() {
-            let Some(long) = option_name(arg) else {
-                continue;
-            };
-            let option = format!("--{long}");
-            let (env, default) = rows
-                .get(&option)
+        let options: HashMap<String, &clap::Arg> = cli
+            .get_arguments()
+            .filter_map(|arg| option_name(arg).map(|long| (format!("--{long}"), arg)))
+            .collect();
+        let operations = document("docs/operations.md");
+        let rows = option_rows(&operations, "| option | environment | default |");
+        for (option, arg) in &options {
+            let row = rows
+                .get(option)
                 .unwrap_or_else(|| panic!("{option} has no row in docs/operations.md"));
             let defined_env = arg
                 .get_env()
                 .map(|env| format!("`{}`", env.to_string_lossy()));
             assert_eq!(
-                Some(env),
+                Some(&row[0]),
                 defined_env.as_ref(),
                 "{option}'s environment variable"
             );
-            if let (Some(documented), [defined]) =
-                (first_code_span(default), arg.get_default_values())
-            {
-                assert_eq!(documented, defined.to_string_lossy(), "{option}'s default");
+            if let Some(documented) = first_code_span(&row[1]) {
+                assert_eq!(
+                    Some(documented.to_string()),
+                    defined_default(arg),
+                    "{option}'s default"
+                );
             }
         }
         for subcommand in cli.get_subcommands() {
             for long in subcommand.get_arguments().filter_map(option_name) {
+                let name = format!("--{long}");
+                let named = operations.match_indices(&name).any(|(at, _)| {
+                    let next = operations[at + name.len()..].chars().next();
+                    !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
                 assert!(
-                    doc.contains(&format!("`--{long}`")) || doc.contains(&format!("--{long} ")),
+                    named,
                     "{} --{long} is not named in docs/operations.md",
                     subcommand.get_name()
+                );
+            }
+        }
+        let readme = option_rows(&document("README.md"), "| option | default | what |");
+        assert!(!readme.is_empty(), "no option table in the README");
+        for (option, row) in &readme {
+            let arg = options
+                .get(option)
+                .unwrap_or_else(|| panic!("the README lists {option}, which is no option"));
+            if let Some(documented) = first_code_span(&row[0]) {
+                assert_eq!(
+                    Some(documented.to_string()),
+                    defined_default(arg),
+                    "the README's {option}"
                 );
             }
         }
