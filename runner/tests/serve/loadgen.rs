@@ -29,22 +29,58 @@ pub struct Plan {
 
 impl Plan {
     /// A plan over `/api/v1/factorial?number=N` for each of `numbers`, with
-    /// the answers the server gives now, one request at a time, as the
-    /// bodies every later answer must equal.
+    /// the answers the server gives now, one request at a time, each checked
+    /// to be n! (see [`assert_is_factorial`]), as the bodies every later
+    /// answer must equal.
     pub fn factorials(address: SocketAddr, numbers: &[u64]) -> Plan {
         let targets: Vec<String> = numbers
             .iter()
             .map(|n| format!("/api/v1/factorial?number={n}"))
             .collect();
-        let expected = targets
+        let expected = numbers
             .iter()
-            .map(|target| {
+            .zip(&targets)
+            .map(|(&n, target)| {
                 let response = send(address, "GET", target, &[]);
                 assert_eq!(response.status, 200, "{target}: {response:?}");
+                assert_is_factorial(n, &response.body);
                 (target.clone(), Bytes::from(response.body))
             })
             .collect();
         Plan { targets, expected }
+    }
+}
+
+/// Primes whose residues tell n! from any other number, together but for a
+/// chance of about 1 in 2^91: 2^61 − 1 and 10^9 + 7.
+const CHECK_PRIMES: [u128; 2] = [(1 << 61) - 1, 1_000_000_007];
+
+/// Checks that `body` is `{"factorial":N}` and a line feed, N the decimal
+/// digits of n! without a leading zero, without computing n! or trusting
+/// the component's arithmetic: N read modulo each of [`CHECK_PRIMES`] must
+/// be the product 1·2·…·n modulo the same prime.
+fn assert_is_factorial(n: u64, body: &[u8]) {
+    let digits = body
+        .strip_prefix(b"{\"factorial\":")
+        .and_then(|rest| rest.strip_suffix(b"}\n"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{n}!: not a factorial's JSON: {:?}",
+                &body[..body.len().min(40)]
+            )
+        });
+    assert!(
+        !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
+        "{n}!: not a number"
+    );
+    assert_ne!(digits[0], b'0', "{n}!: a leading zero");
+    for prime in CHECK_PRIMES {
+        let read = digits.iter().fold(0, |residue, digit| {
+            (residue * 10 + u128::from(digit - b'0')) % prime
+        });
+        let product =
+            (1..=u128::from(n)).fold(1, |residue, factor| residue * (factor % prime) % prime);
+        assert_eq!(read, product, "{n}! modulo {prime}");
     }
 }
 
@@ -285,5 +321,20 @@ impl fmt::Display for Report {
             write!(f, ", {} failed (the first: {first})", failures.len())?;
         }
         Ok(())
+    }
+}
+
+#[test]
+fn the_factorial_check_takes_n_factorial_and_nothing_else() {
+    assert_is_factorial(0, b"{\"factorial\":1}\n");
+    assert_is_factorial(20, b"{\"factorial\":2432902008176640000}\n");
+    for wrong in [
+        &b"{\"factorial\":2432902008176640001}\n"[..],
+        b"{\"factorial\":2432902008176604000}\n",
+        b"{\"factorial\":02432902008176640000}\n",
+        b"{\"factorial\":2432902008176640000}",
+        b"2432902008176640000\n",
+    ] {
+        assert!(std::panic::catch_unwind(|| assert_is_factorial(20, wrong)).is_err());
     }
 }
