@@ -165,6 +165,8 @@ fn immutable(
 
 #[cfg(test)]
 mod tests {
+    use factorial_corpus::huge_factorial;
+
     use super::*;
 
     fn get(path_and_query: &str) -> Request<'_> {
@@ -246,13 +248,11 @@ mod tests {
         assert_eq!(response.header("content-length"), None);
     }
 
-    const SUMMARY_OF_100000: &str = "{\"number\":100000,\"digits\":456574,\"trailing_zeros\":24999,\"leading_digits\":\"282422940796034787429342157802\",\"scientific\":\"2.82422940796034787429342157802e456573\"}\n";
-
     #[test]
     fn a_summary_is_json_for_any_64_bit_number() {
         assert_eq!(
             answer(get("/api/v1/factorial/summary?number=100000")),
-            (200, SUMMARY_OF_100000.into())
+            (200, huge_factorial(100_000).summary_json(30))
         );
         assert_eq!(
             answer(get("/api/v1/factorial/summary?number=0&leading=1000")),
@@ -264,20 +264,17 @@ mod tests {
         let largest = answer(get(
             "/api/v1/factorial/summary?number=18446744073709551615&leading=1",
         ));
-        assert_eq!(
-            largest,
-            (
-                200,
-                "{\"number\":18446744073709551615,\"digits\":347382171305201285695,\"trailing_zeros\":4611686018427387890,\"leading_digits\":\"1\",\"scientific\":\"1e347382171305201285694\"}\n".into()
-            )
-        );
+        assert_eq!(largest, (200, huge_factorial(u64::MAX).summary_json(1)));
     }
 
     #[test]
     fn the_configured_maximum_does_not_limit_a_summary() {
         let config = Config { max_number: 10 };
         let response = respond(&get("/api/v1/factorial/summary?number=100000"), &config);
-        assert_eq!(response.body, SUMMARY_OF_100000.as_bytes());
+        assert_eq!(
+            response.body,
+            huge_factorial(100_000).summary_json(30).as_bytes()
+        );
     }
 
     #[test]
@@ -356,7 +353,10 @@ mod tests {
         };
         let response = respond(&request, &Config::default());
         assert_eq!(response.header("content-type"), Some("application/json"));
-        assert_eq!(response.body, SUMMARY_OF_100000.as_bytes());
+        assert_eq!(
+            response.body,
+            huge_factorial(100_000).summary_json(30).as_bytes()
+        );
     }
 
     #[test]

@@ -272,29 +272,14 @@ mod tests {
 
     #[test]
     fn known_values_for_huge_n() {
-        let cases = [
-            (100_000, 456_574, 24_999, "282422940796034787429342157802"),
-            (
-                1_000_000_000_000_000_000,
-                17_565_705_518_096_748_182,
-                249_999_999_999_999_995,
-                "559707356731039518045078190084",
-            ),
-            (
-                u64::MAX,
-                347_382_171_305_201_285_695,
-                4_611_686_018_427_387_890,
-                "127051750565407845537435230097",
-            ),
-        ];
-        for (n, digits, trailing_zeros, leading_digits) in cases {
+        for huge in &factorial_corpus::HUGE_FACTORIALS {
             let expected = Summary {
-                number: n,
-                digits,
-                trailing_zeros,
-                leading_digits: leading_digits.to_string(),
+                number: huge.n,
+                digits: huge.digits,
+                trailing_zeros: factorial_corpus::trailing_zeros(huge.n),
+                leading_digits: huge.leading_30.to_string(),
             };
-            assert_eq!(summary(n, THIRTY_DIGITS), expected, "{n}");
+            assert_eq!(summary(huge.n, THIRTY_DIGITS), expected, "{}", huge.n);
         }
     }
 
