@@ -125,7 +125,8 @@ pub struct Limits {
     pub request_timeout: Duration,
 
     /// Linear memory one instance may use, in MiB; beyond it the request gets
-    /// 500. 900000! needs about 40 MiB: raise this with the maximum n.
+    /// 500. Raise it with the maximum n: docs/performance.md, "The default
+    /// maximum", says what the largest n need.
     #[arg(long, env = "FACTORIAL_MEMORY_LIMIT_MIB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(2..=4096))]
     pub memory_limit_mib: u64,
