@@ -112,8 +112,17 @@ impl Runner {
         self.request("GET", target, &[])
     }
 
-    /// The admin listener's `/metrics`.
+    /// The admin listener's `/metrics`. A refused connection fails with the
+    /// runner's last log lines, which say whether it exited, and why.
     pub fn metrics(&self) -> String {
+        if let Err(error) = TcpStream::connect(self.admin_address) {
+            let logs = self.logs.lock().unwrap();
+            let last: Vec<_> = logs.iter().rev().take(10).rev().collect();
+            panic!(
+                "the admin listener {} refused: {error}; the runner's last lines: {last:#?}",
+                self.admin_address
+            );
+        }
         send(self.admin_address, "GET", "/metrics", &[])
             .body_text()
             .to_string()
