@@ -115,15 +115,15 @@ impl Runner {
     /// The admin listener's `/metrics`. A refused connection fails with the
     /// runner's last log lines, which say whether it exited, and why.
     pub fn metrics(&self) -> String {
-        if let Err(error) = TcpStream::connect(self.admin_address) {
+        let stream = TcpStream::connect(self.admin_address).unwrap_or_else(|error| {
             let logs = self.logs.lock().unwrap();
             let last: Vec<_> = logs.iter().rev().take(10).rev().collect();
             panic!(
                 "the admin listener {} refused: {error}; the runner's last lines: {last:#?}",
                 self.admin_address
-            );
-        }
-        send(self.admin_address, "GET", "/metrics", &[])
+            )
+        });
+        send_on(stream, "GET", "/metrics", &[])
             .body_text()
             .to_string()
     }
@@ -239,7 +239,21 @@ pub fn send(
     target: &str,
     headers: &[(&str, &str)],
 ) -> ReceivedResponse {
-    let mut stream = TcpStream::connect(address).unwrap();
+    send_on(
+        TcpStream::connect(address).unwrap(),
+        method,
+        target,
+        headers,
+    )
+}
+
+/// [`send`] on a connection already open.
+fn send_on(
+    mut stream: TcpStream,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> ReceivedResponse {
     let mut request =
         format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
