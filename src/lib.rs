@@ -15,12 +15,14 @@
 //!   for hosts that call the component without HTTP.
 //! - [`leading_digits`]: how many leading digits of a summary may be asked
 //!   for, which both interfaces enforce.
-//! - [`config`]: the settings the component reads from its environment.
+//! - [`config`]: the settings the component reads from its environment, a
+//!   crate of its own (`config/`) so that hosts can parse them as it does.
 //!
 //! The bindings and the `export!` exist only on `wasm32`: a native build of
 //! the export macros would not link.
 
-pub mod config;
+pub use factorial_config as config;
+
 pub mod http;
 pub mod leading_digits;
 pub mod math;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use factorial::config::{Config as ComponentConfig, MAX_NUMBER_VAR};
+use factorial_config::{Config as ComponentConfig, MAX_NUMBER_VAR};
 
 use crate::guest::GuestSettings;
 

@@ -23,7 +23,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use factorial::config::DEFAULT_MAX_NUMBER;
+use factorial_config::DEFAULT_MAX_NUMBER;
 
 use crate::artifact;
 use crate::cache::CacheStatus;
