@@ -131,9 +131,10 @@ def factorial_targets():
 
 
 def headline():
-    s = {n: s for n, _, s in factorial_rows()}[10**5]
-    return (f"100000! (456,574 digits) takes {s['wasm_s'] * 1e3:.0f} ms inside wasmtime, "
-            f"{s['wasm_s'] / s['gmp_s']:.2f} of GMP's time "
+    digits, s = next((digits, s) for n, digits, s in factorial_rows() if n == 10**5)
+    return (f"100000! ({digits:,} digits) takes {s['wasm_s'] * 1e3:.0f} ms in wasmtime on a fresh "
+            f"instance, {s['wasm_s'] / s['gmp_s']:.2f} of the time GMP takes to compute it and "
+            "print its digits "
             f"([Performance](docs/performance.md#computing-n-the-component-against-cpython-and-gmp)).")
 
 
@@ -262,7 +263,7 @@ def serving_ratios():
 
 def max_number_table():
     info = meta("max-number")
-    hardware = f"{info['quota']} of {info['hardware']}" if "quota" in info else info["hardware"]
+    hardware = f"{info['quota']}, on {info['hardware']}" if "quota" in info else info["hardware"]
     lines = [[spaced(row["n"]), spaced(row["digits"]), f"{float(row['first_s']):.2f}",
               f"{float(row['median_s']):.2f}"] for row in rows("max-number.csv")]
     return (f"`bench/max-number.sh`; {hardware}:\n\n"
@@ -350,13 +351,13 @@ def minutes(seconds):
 
 
 def fresh_check_range():
-    runs = fresh_checks()
-    times = [int(run["seconds"]) for run in runs if run["status"] == "0"]
+    """The range of the last five passing runs, in whole minutes."""
+    runs = [run for run in fresh_checks() if run["status"] == "0"][-5:]
+    times = [int(run["seconds"]) for run in runs]
     return (f"A first run takes {min(times) // 60} to {-(-max(times) // 60)} minutes on 2 cores, "
-            f"as the machine's other load goes: {len(times)} runs of `scripts/fresh-check.sh`, "
-            + ", ".join(f"{minutes(int(run['seconds']))} on {run['hardware']} (commit "
-                        f"{run['commit']})" for run in runs if run["status"] == "0")
-            + ".")
+            f"as the machine's other load goes: from {minutes(min(times))} to "
+            f"{minutes(max(times))} in the last {len(runs)} runs of `scripts/fresh-check.sh`, "
+            f"the latest on {runs[-1]['hardware']}.")
 
 
 def fresh_check_steps():
