@@ -10,7 +10,8 @@ one table: the function's cold start (process start to the first answer,
 with the .cwasm and with the .wasm), warm invocations for n = 50, 10^4 and
 10^5 against the runner's time for the same requests (each a computation:
 both with --cache-bytes 0; and each answered from the cache), and the
-package's bytes, as files and zipped.
+package's bytes, as files and zipped. Writes them with the run's hardware
+line to bench/results/lambda.json, for bench/render.py.
 """
 
 import json
@@ -27,6 +28,8 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+
+import record  # bench/record.py, beside this file
 
 EMULATOR = "127.0.0.1:9100"
 RUNNER = "127.0.0.1:9101"
@@ -227,6 +230,27 @@ def main():
           f"{zipped:,} zipped | |")
     print(f"\nRequests the emulator failed (its own 500, or lost), measured again: "
           f"{EMULATOR_FAILURES[0]}")
+    write_results(cold_cwasm, cold_wasm, rows, files, zipped)
+
+
+def write_results(cold_cwasm, cold_wasm, rows, files, zipped):
+    """The table's figures and this run's hardware line, in
+    bench/results/lambda.json, which bench/render.py renders into
+    docs/performance.md."""
+    results = {
+        "meta": record.meta(),
+        "cold_runs": COLD_RUNS,
+        "warm_runs": WARM_RUNS,
+        "emulator_failures": EMULATOR_FAILURES[0],
+        "cold_start_ms": {"cwasm": round(cold_cwasm, 3), "wasm": round(cold_wasm, 3)},
+        "requests": [
+            {"n": n, "cache": cache, "runner_ms": round(runner_ms, 3),
+             "function_ms": round(through_ms, 3), "own_ms": round(own_ms, 3)}
+            for n, cache, runner_ms, through_ms, own_ms in rows],
+        "package": {"bytes": files, "zipped": zipped},
+    }
+    record.RESULTS.mkdir(parents=True, exist_ok=True)
+    (record.RESULTS / "lambda.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 # the first request for each n (its pooled memory touched for the first
 # time) and the median of the next ones. The default maximum n comes from
 # this table (docs/performance.md, "The default maximum"). Loopback only; needs root and
-# a writable cgroup file system (v1 or v2).
+# a writable cgroup file system (v1 or v2). Writes the table to
+# bench/results/max-number.csv with the run's hardware line and renders it
+# into docs/performance.md (bench/render.py).
 #   usage: bench/max-number.sh [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,10 +60,19 @@ seconds() {
 }
 
 printf '%9s %10s %14s %16s\n' n digits "first (s)" "median of $repeats (s)"
+echo "n,digits,first_s,median_s" >"$work/max-number.csv"
 for n in "${numbers[@]}"; do
     first=$(seconds "$n")
     digits=$(( $(wc -c <"$work/body") - 1 ))
     median=$(for _ in $(seq "$repeats"); do seconds "$n"; echo; done | sort -n | sed -n "$(( (repeats + 1) / 2 ))p")
     printf '%9s %10s %14.2f %16.2f\n' "$n" "$digits" "$first" "$median"
+    printf '%s,%s,%.2f,%.2f\n' "$n" "$digits" "$first" "$median" >>"$work/max-number.csv"
 done
 printf '\ncpu quota %s/%s us; load average: %s\n' "$quota_us" "$period_us" "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The results, with this run's hardware line, for bench/render.py, which
+# renders them into docs/performance.md.
+cp "$work/max-number.csv" bench/results/max-number.csv
+python3 bench/record.py meta max-number \
+    "quota=a CFS quota of $((quota_us / 1000)) ms per $((period_us / 1000)) ms"
+python3 bench/render.py

@@ -15,7 +15,9 @@
 # A second table splits a miss's time: the runner from the shipped .cwasm
 # and from the .wasm compiled for this CPU, against `wasmtime serve` without
 # and with a deadline (`-W timeout`, which compiles in the same epoch
-# checks).
+# checks). Writes both tables to bench/results/runner.csv and runner-miss.csv
+# with the run's hardware line (runner.meta.json) and renders them into
+# docs/performance.md (bench/render.py).
 #   usage: bench/runner.sh            (installs wrk and wasmtime-cli if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,8 @@ for port in "${hosts[@]}"; do
 done
 
 row() { printf '%-46s %11s %11s %11s %11s\n' "$@"; }
+# One line of a CSV file: its fields joined by commas (none holds a comma).
+csv_line() { local IFS=,; echo "$*"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 # The CPU seconds process PID has used (user and system).
@@ -175,13 +179,12 @@ mapfile -t miss_100000 < <(medians_ms "/api/v1/factorial?number=100000" variants
 row "100000!, miss (ms, median of 11)" "${miss_100000[@]}"
 mapfile -t miss_300000 < <(medians_ms "/api/v1/factorial?number=300000" variants "${hosts[@]}")
 row "300000!, miss (ms, median of 11)" "${miss_300000[@]}"
-mapfile -t times < <(medians_ms "/api/v1/factorial?number=100000" "" "${hosts[@]}")
-row "100000!, repeated (ms, median of 11)" "${times[@]}"
-for summary in "n=10^18, K=30:number=1000000000000000000" \
-    "n=2^64-1, K=1000:number=18446744073709551615&leading=1000"; do
-    mapfile -t times < <(medians_ms "/api/v1/factorial/summary?${summary#*:}" "" "${hosts[@]}")
-    row "summary, ${summary%%:*} (ms, median of 11)" "${times[@]}"
-done
+mapfile -t repeated < <(medians_ms "/api/v1/factorial?number=100000" "" "${hosts[@]}")
+row "100000!, repeated (ms, median of 11)" "${repeated[@]}"
+mapfile -t summary_k30 < <(medians_ms "/api/v1/factorial/summary?number=1000000000000000000" "" "${hosts[@]}")
+row "summary, n=10^18, K=30 (ms, median of 11)" "${summary_k30[@]}"
+mapfile -t summary_k1000 < <(medians_ms "/api/v1/factorial/summary?number=18446744073709551615&leading=1000" "" "${hosts[@]}")
+row "summary, n=2^64-1, K=1000 (ms, median of 11)" "${summary_k1000[@]}"
 row "start to first 200, .wasm (ms)" "$start_wasm" "-" "$start_serve" "-"
 row "start to first 200, precompiled .cwasm (ms)" "$start_cwasm" "-" "-" "-"
 row "RSS idle / under load (MiB)" "$rss_idle / $rss_loaded" "-" "-" "-"
@@ -200,10 +203,12 @@ printf '\n'
 row "miss (ms, median of 11)" "runner" "runner" "wasmtime" "wasmtime"
 row "" ".cwasm" ".wasm" "serve" "serve -W"
 row "" "(shipped)" "(this CPU)" "" "timeout=30s"
+misses="n,cwasm,wasm,serve,serve_timeout"
 for n in 100000 300000; do
     mapfile -t times < <(medians_ms "/api/v1/factorial?number=$n" variants \
         "$uncached" "$host_cpu" "$serve" "$serve_deadline")
     row "$n!" "${times[@]}"
+    misses+=$'\n'"$(csv_line "$n" "${times[@]}")"
 done
 
 printf '\nrunner, cache on, 32 clients on one 300000!: %s\n' "$single_flight"
@@ -212,3 +217,26 @@ printf 'n=50: runner (cache on) / native %s; n random: runner (cache off) / wasm
 printf 'miss, runner (cache on) / wasmtime serve: 100000! %s, 300000! %s\n' \
     "$(ratio "${miss_100000[0]}" "${miss_100000[2]}")" "$(ratio "${miss_300000[0]}" "${miss_300000[2]}")"
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The results, with this run's hardware line, for bench/render.py, which
+# renders them into docs/performance.md: one line per measure, the hosts in
+# the first table's column order.
+{
+    echo "measure,cache_on,cache_off,wasmtime_serve,native"
+    csv_line rps_same "${hot[@]}"
+    csv_line rps_random "${random[@]}"
+    csv_line cpu_same_us "${hot_cpu[@]}"
+    csv_line cpu_random_us "${random_cpu[@]}"
+    csv_line concurrent_300000_s "${concurrency[@]}"
+    csv_line miss_100000_ms "${miss_100000[@]}"
+    csv_line miss_300000_ms "${miss_300000[@]}"
+    csv_line repeated_100000_ms "${repeated[@]}"
+    csv_line summary_1e18_k30_ms "${summary_k30[@]}"
+    csv_line summary_max_k1000_ms "${summary_k1000[@]}"
+    csv_line start_wasm_ms "$start_wasm" - "$start_serve" -
+    csv_line start_cwasm_ms "$start_cwasm" - - -
+    csv_line rss_mib "$rss_idle / $rss_loaded" - - -
+} >bench/results/runner.csv
+echo "$misses" >bench/results/runner-miss.csv
+python3 bench/record.py meta runner "single_flight=$single_flight"
+python3 bench/render.py

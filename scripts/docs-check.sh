@@ -5,7 +5,10 @@
 #     pinned in scripts/docs/package-lock.json);
 #   - every cited section of docs/contract.md (`docs/contract.md §N`) exists,
 #     in every text file, code included, and nothing names the contract's
-#     retired file (scripts/docs/contract_sections.py).
+#     retired file (scripts/docs/contract_sections.py);
+#   - every table rendered from bench/results/ (docs/performance.md's,
+#     docs/testing.md's, the README's headline) is what its results give
+#     (bench/render.py --check).
 # Installs its npm packages into scripts/docs/node_modules when the lockfile
 # changes. Needs node 20+ with npm, and python3.
 set -euo pipefail
@@ -32,5 +35,8 @@ scripts/docs/node_modules/.bin/remark --rc-path scripts/docs/remarkrc.json \
 
 echo "==> cited sections of docs/contract.md"
 python3 scripts/docs/contract_sections.py || status=1
+
+echo "==> tables rendered from bench/results/"
+python3 bench/render.py --check || status=1
 
 exit "$status"

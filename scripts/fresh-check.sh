@@ -10,8 +10,12 @@
 #
 #   usage: scripts/fresh-check.sh [--keep]
 #
-# Prints the test command's own step times and the total wall time. The
-# folder (several GiB of build output) is removed at the end unless --keep.
+# Prints the test command's own step times and the total wall time, and
+# appends them, with the commit, the exit status and the machine's hardware
+# line, to bench/results/fresh-check.csv in this checkout (bench/record.py),
+# then renders docs/testing.md's range of first runs and step times from it
+# (bench/render.py): commit the two files to keep the run. The folder
+# (several GiB of build output) is removed at the end unless --keep.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 keep=false
@@ -47,7 +51,9 @@ status=0
         npm_config_cache="$work/npm-cache" \
         PATH="$work/cargo-home/bin:$work/rustup-bin:$path" \
         ./scripts/test.sh
-) || status=$?
+) | tee "$work/test.log" || status=$?
 elapsed=$((SECONDS - start))
 printf 'fresh check of %s: exit %d after %dm%02ds\n' "$commit" "$status" $((elapsed / 60)) $((elapsed % 60))
+python3 "$repo/bench/record.py" fresh-check "$work/test.log" "$commit" "$elapsed" "$status"
+python3 "$repo/bench/render.py"
 exit "$status"

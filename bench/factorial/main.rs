@@ -7,7 +7,10 @@
 //! and `mpmath` in the project's venv, checks every result against GMP's
 //! digits or the native summary, prints both tables with their ratios and
 //! writes `bench/results/factorial.csv`, `bench/results/factorial.svg` and
-//! `bench/results/summary.csv` (see `bench/README.md`).
+//! `bench/results/summary.csv`, with the run's hardware line beside them
+//! (`factorial.meta.json`, `summary.meta.json`, by `bench/record.py`), then
+//! renders their tables into `docs/performance.md` (`bench/render.py`; see
+//! `bench/README.md`).
 
 mod plot;
 mod reference;
@@ -16,6 +19,7 @@ mod wasm;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
@@ -107,7 +111,15 @@ fn main() -> Result<()> {
         plot::svg(&plot_series(&rows)),
     )?;
     std::fs::write(results.join("summary.csv"), summary::csv(&summaries))?;
+    // The venv's interpreter, so that the hardware line names the Python,
+    // gmpy2 and mpmath the reference times came from.
+    reference::run(
+        Command::new(&python)
+            .arg(root.join("bench/record.py"))
+            .args(["meta", "factorial", "summary", "--python-packages"]),
+    )?;
     println!("wrote {}", display(&results));
+    reference::run(Command::new("python3").arg(root.join("bench/render.py")))?;
     Ok(())
 }
 

@@ -106,7 +106,8 @@ pub fn python(root: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
-fn run(command: &mut Command) -> Result<()> {
+/// Runs `command` to its end; an error unless it succeeds.
+pub fn run(command: &mut Command) -> Result<()> {
     let status = command
         .status()
         .with_context(|| format!("starting {command:?}"))?;

@@ -21,8 +21,11 @@ use crate::guest::GuestState;
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// Bytes of each memory and table slot reset in place on reuse rather than
-/// given back to the kernel: a small request touches about 1.2 MiB (the
-/// guest's stack and heap), so this covers it with room to spare.
+/// given back to the kernel: enough to cover what a small request touches
+/// (the guest's stack and heap) with room to spare, so that the common
+/// request never faults its pages in again, and no more, since every slot
+/// may keep this much resident (what a small request touches is measured
+/// in docs/performance.md, "Tuning").
 pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
 /// The component compiled, linked and pre-instantiated once on an engine set
@@ -238,14 +241,16 @@ fn new_engine(purpose: Purpose) -> Result<Engine> {
             .total_stacks(slots)
             .max_memory_size(memory_limit)
             // Reset a slot's touched pages with memset instead of returning
-            // them to the kernel with madvise: a profile of small requests
-            // spent a third of the time in the page faults and cross-core
-            // TLB flushes that madvise causes. PAGEMAP_SCAN (Linux 6.7+)
-            // limits the memset to pages actually touched. Pages beyond
-            // KEEP_RESIDENT, which only large factorials touch, go back to
-            // the kernel at once: batching their decommits (16 at a time)
-            // kept up to 15 per CPU resident, 18 MiB each for 300000!, and
-            // small requests are no slower without it (`bench/runner.sh`).
+            // them to the kernel with madvise: madvise makes the slot's next
+            // use fault every page in again and flush TLBs across cores,
+            // which is most of a small request's cost in a profile.
+            // PAGEMAP_SCAN (Linux 6.7+) limits the memset to pages actually
+            // touched. Pages beyond KEEP_RESIDENT, which only large
+            // factorials touch, go back to the kernel at once: batching
+            // their decommits keeps a batch's worth of large slots resident
+            // per CPU and does not make small requests faster
+            // (`bench/runner.sh`; the profile and the figures are in
+            // docs/performance.md, "Tuning").
             .pagemap_scan(Enabled::Auto)
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT);

@@ -8,9 +8,10 @@
 //! that may be frozen once it has answered writes them out itself
 //! ([`flush`]). The access
 //! line of each request ([`access`]) is formatted here rather than by
-//! `tracing`'s JSON layer, which builds a map of values for every event.
-//! Through that layer and a channel message each, access lines cost small
-//! cached answers a quarter of their rate.
+//! `tracing`'s JSON layer, which builds a map of values for every event:
+//! through that layer and a channel message each, access lines took a large
+//! share of the rate of small cached answers, which do little else
+//! (docs/performance.md, "Tuning").
 
 use std::cell::RefCell;
 use std::io::{self, Write};

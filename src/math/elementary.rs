@@ -177,10 +177,10 @@ impl Constants {
     /// ln 2, ln 10 and ln 2π with `bits` fractional bits: read from the
     /// tables, or summed beyond them.
     ///
-    /// Summing them cost more than half of a summary with K = 30. Reading
-    /// the tables costs less, but still 7% of it, so this thread keeps the
-    /// last ones read: a kept instance asks for the same precision again
-    /// and again.
+    /// Summing them would be most of a summary with K = 30, and even
+    /// reading the tables is a visible share of it (docs/performance.md,
+    /// "Tuning"), so this thread keeps the last ones read: a kept instance
+    /// asks for the same precision again and again.
     pub(crate) fn new(bits: u64) -> Self {
         thread_local! {
             static LAST: RefCell<Option<Constants>> = const { RefCell::new(None) };

@@ -42,10 +42,10 @@ pub fn factorial_decimal(n: u64) -> String {
 ///
 /// Up to [`decimal::MAX_N`] it is computed in base 10^9 and written out
 /// with no conversion; above, in binary and converted. There is no lower
-/// crossover: inside wasmtime the decimal path takes the same time as the
-/// binary one up to n = 200 (a call's own cost, 13 µs, dominates) and less
-/// from 400 on (0.020 against 0.028 ms; 0.056 against 0.128 at 1000), and
-/// natively from 10^4 on, but 25% more at 1000 (0.048 against 0.038 ms).
+/// crossover: inside wasmtime, which is what serves it, the decimal path is
+/// never slower than the binary one (for small n a call's own cost
+/// dominates both); natively it is slower only for n in the thousands
+/// (the timings are in docs/performance.md, "Tuning").
 pub fn write_factorial_decimal(n: u64, out: &mut Vec<u8>) {
     if n <= decimal::MAX_N {
         decimal::factorial(n).write_digits(out);

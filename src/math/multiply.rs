@@ -9,11 +9,10 @@ use super::ntt;
 /// From this many 32-bit words in the smaller operand, the transform beats
 /// `num-bigint`. Natively `num-bigint` multiplies 64-bit digits; on wasm32
 /// its digits are 32-bit, a quarter of the work per multiplication, so its
-/// Karatsuba and Toom-3 lose much earlier there. Measured by the CPU time of
-/// n = 10^5 and 10^6 (factorial and digits) at thresholds from 250 to 3000:
-/// inside wasmtime it is flat from 250 to 700 and 20% worse at 1500;
-/// natively 3000 runs 2.5% fewer instructions than 1500 and 11% fewer than
-/// 700.
+/// Karatsuba and Toom-3 lose much earlier there, so each width has its own
+/// threshold, each inside the range where the time of n! for n = 10^5 and
+/// 10^6 (factorial and digits) is flat (the timings are in
+/// docs/performance.md, "Tuning").
 #[cfg(target_pointer_width = "64")]
 pub const NTT_THRESHOLD_WORDS: usize = 3000;
 /// See the 64-bit constant.

@@ -30,10 +30,9 @@ use super::reciprocal::{MAX_SHORTFALL, reciprocal, reciprocal_of_square};
 /// From this many 32-bit words in the divisor, Barrett's division with
 /// cached transforms beats `num-bigint`'s. As for products (see
 /// [`super::multiply`]), `num-bigint`'s 64-bit digits keep it strong much
-/// longer natively than on wasm32. Inside wasmtime, 64 words take 13% less
-/// CPU time than 500 at n = 10^6 and 9% less at 10^5, 32 the same as 64, 256
-/// about 8% more; natively, 256 words run 8% more instructions than 3000 at
-/// n = 10^5, and 64 words 17% more.
+/// longer natively than on wasm32, so each width has its own threshold, at
+/// the lowest time of n! for n = 10^5 and 10^6 (the timings are in
+/// docs/performance.md, "Tuning").
 #[cfg(target_pointer_width = "64")]
 const BARRETT_THRESHOLD_WORDS: usize = 3000;
 /// See the 64-bit constant.
@@ -48,10 +47,10 @@ const CHUNK_BASE: u64 = 10_000_000_000_000_000_000;
 
 /// Nodes of at most this many chunks (here 608 digits) are converted by
 /// repeated division by 10^19, which costs `chunks²/2` two-word divisions;
-/// above it a Barrett division with Karatsuba products is cheaper. Counted
-/// with callgrind at n = 10^5 natively, 8 chunks run 1.4% more instructions
-/// than 32 and 16 chunks 0.5% more; inside wasmtime 32 and 64 chunks take 3%
-/// less CPU time than 16 at n = 10^6 and the same at 10^5.
+/// above it a Barrett division with Karatsuba products is cheaper. The
+/// cost is shallow around the switch, natively and inside wasmtime; 32 is
+/// at its bottom in both (the counts are in docs/performance.md,
+/// "Tuning").
 const LEAF_CHUNKS: usize = 32;
 
 /// `x` in decimal, with no leading zero, appended to `out`.

@@ -16,8 +16,9 @@ use super::multiply::{multiply, square};
 
 /// Up to this precision, in bits, `num-bigint`'s division (schoolbook, then
 /// Burnikel–Ziegler) computes the reciprocal directly; above, Newton steps.
-/// Counted with callgrind at n = 10^5: flat from 8000 to 20000 bits, 0.4%
-/// more instructions at 50000.
+/// The cost is flat over a wide range below this and rises slowly above it,
+/// so the switch sits at the top of the flat range (callgrind's counts in
+/// docs/performance.md, "Tuning").
 const NEWTON_THRESHOLD_BITS: u64 = 20000;
 
 /// Extra bits of the half-precision estimate: they make the step's error

@@ -62,11 +62,11 @@ use super::stirling::ln_factorial;
 /// Below `STIRLING_FACTORS_PER_BIT * w` (w the working precision in bits)
 /// n! is computed exactly; from there on, Stirling's series. Timed natively
 /// with this constant set to 1 and to 1000, at n around the switch for
-/// K = 1, 30 and 1000, the two cost the same at 3.5 to 4.6 n per bit when
-/// ln 2, ln 10 and ln 2π are at hand, as they now always are (tables); 4
-/// errs towards the series, whose cost hardly depends on n. That was timed
-/// before the series got about twice cheaper, which lowers the
-/// break-even: time it again before changing this. It must stay at least 3:
+/// K = 1, 30 and 1000, when ln 2, ln 10 and ln 2π are at hand, as they now
+/// always are (tables): 4 is inside the range where the two cost the same
+/// (docs/performance.md, "Tuning") and errs towards the series, whose cost
+/// hardly depends on n. That was timed before the series got cheaper,
+/// which lowers the break-even: time it again before changing this. It must stay at least 3:
 /// the error analysis needs n >= 10K there.
 pub const STIRLING_FACTORS_PER_BIT: u64 = 4;
 

@@ -19,18 +19,16 @@ pub use factorial::{MAX_N, factorial};
 use super::ntt::{self, DECIMAL_BASE, Spectrum, split_decimal, transform_len};
 
 /// From this many limbs in the shorter operand, products go by transform.
-/// Measured by the CPU time of n! inside wasmtime at n = 3000, 10^4 and
-/// 10^5: with 24 limbs it takes 20% more at 3000 and 8% more at 10^5, with
-/// 48 about 5% more; 192 is the same as 96 within the noise, and 384 up to
-/// half again as long at 10^4.
+/// The schoolbook's quadratic cost against the transforms' fixed one: the
+/// time of n! inside wasmtime at n = 3000, 10^4 and 10^5 is flat around 96
+/// and rises on both sides (docs/performance.md, "Tuning").
 const TRANSFORM_THRESHOLD_LIMBS: usize = 96;
 
 /// From this many limbs, squares go by transform. Below, a square takes
 /// half the products of a product ([`schoolbook_square`]), so it stays on
-/// the schoolbook longer: at 192 limbs rather than 96, n! for n from 800
-/// to 1400 takes a fifth to a third less time in a fresh instance inside
-/// wasmtime (as each request gets one, with no root tables yet), and
-/// n = 3000 and 10^4 are the same within the noise; 288 is no better.
+/// the schoolbook longer. It matters most in a fresh instance, as each
+/// request gets one, which has no root tables yet: a transform there also
+/// pays for its roots (docs/performance.md, "Tuning").
 const SQUARE_TRANSFORM_THRESHOLD_LIMBS: usize = 192;
 
 /// Rows a schoolbook product adds to its 64-bit column sums before carrying

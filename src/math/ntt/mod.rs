@@ -203,10 +203,10 @@ impl Multiplier {
 /// For a product of `words` words: the cyclic length `l` and the low words
 /// `m` of a product computed from its two residues (see [`Multiplier`]),
 /// when their transforms have at most 7/8 of the points of the full one.
-/// The margin pays for the linear work of joining the residues. At
-/// n = 10^6 the divisions' quotient products fill 73% of their transforms
-/// and take 17% fewer points this way (the whole conversion 6% less time
-/// inside wasmtime); at n = 10^5 they fill 96% and stay whole.
+/// The margin pays for the linear work of joining the residues. It helps
+/// products that fill little of their transform (n = 10^6's quotients in
+/// the conversion) and leaves whole those that nearly fill it (n = 10^5's);
+/// docs/performance.md, "Tuning", has the fill and the time saved.
 fn wrapped_lengths(words: usize) -> Option<(usize, usize)> {
     let cyclic = words.next_power_of_two() / 2;
     let low_words = (words + 1).checked_sub(cyclic)?;

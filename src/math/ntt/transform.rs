@@ -161,10 +161,10 @@ fn inverse_butterflies(low: &mut [u32], high: &mut [u32], w_inverse: Twiddle, p:
 ///
 /// wasmtime checks its epoch (how the runner stops a request at its
 /// deadline) on every loop's back edge, and around that check Cranelift
-/// spills and reloads the loop's vectors: with a turn for every four pairs
-/// (one SIMD vector), the transforms took half again as long with the check
-/// as without, and with 32 pairs a turn a tenth longer. 8 or 64 pairs a turn
-/// were slower without the check (`wasmtime run -W timeout=…`, 300000!).
+/// spills and reloads the loop's vectors. More pairs a turn spread that
+/// cost over more work, until the turn's body itself runs slower: 32 pairs
+/// is where the two meet (`wasmtime run -W timeout=…`, 300000!; the times
+/// are in docs/performance.md, "Tuning").
 const UNROLLED_PAIRS: usize = 32;
 
 /// `pair` on each `(low[i], high[i])`, [`UNROLLED_PAIRS`] of them a loop
