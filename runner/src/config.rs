@@ -18,6 +18,12 @@ use crate::guest::GuestSettings;
 /// network. The container sets `FACTORIAL_LISTEN=0.0.0.0:5000`.
 const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
 
+/// The help heading of the limits, in `--help` and docs/operations.md.
+const LIMITS_HEADING: &str = "Limits";
+
+/// The help heading of the EMF options, in `--help` and docs/operations.md.
+const EMF_HEADING: &str = "EMF";
+
 /// Bytes in a mebibyte, the unit of `--memory-limit-mib` and
 /// `--memory-budget-mib`.
 pub(crate) const BYTES_PER_MIB: u64 = 1024 * 1024;
@@ -68,16 +74,16 @@ pub struct ServeOptions {
     #[arg(long, env = "FACTORIAL_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
-    /// The component to serve, `.wasm` or precompiled `.cwasm`. When unset,
-    /// `factorial.cwasm` then `factorial.wasm` are looked for beside the
-    /// executable, then where `cargo build --release --target wasm32-wasip2`
-    /// puts the component.
+    /// The component to serve, `.wasm` or `.cwasm` precompiled by `compile`.
+    /// Default: the precompiled artifact for the host's CPU level, then
+    /// `factorial.cwasm`, then `factorial.wasm` beside the executable, then
+    /// where `cargo build --release --target wasm32-wasip2` puts the
+    /// component.
     #[arg(long, env = "FACTORIAL_COMPONENT")]
     pub component: Option<PathBuf>,
 
-    /// The largest n whose factorial is served. Passed to the component as
-    /// `FACTORIAL_MAX_NUMBER`; when unset the component's default (900000)
-    /// applies.
+    /// The largest n whose factorial is served, passed to the component as
+    /// `FACTORIAL_MAX_NUMBER`. Default: the component's, 900000.
     #[arg(long, env = MAX_NUMBER_VAR, value_parser = parse_max_number)]
     pub max_number: Option<u64>,
 
@@ -85,6 +91,12 @@ pub struct ServeOptions {
     /// `/metrics`. Loopback by default: set `0.0.0.0:9090` to expose it.
     #[arg(long, env = "FACTORIAL_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
     pub admin_listen: SocketAddr,
+
+    /// On SIGTERM or SIGINT, how long the requests being answered may take
+    /// to finish before the runner exits anyway. Under ECS's 30 s stop
+    /// timeout.
+    #[arg(long, env = "FACTORIAL_SHUTDOWN_GRACE", default_value = "25s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
 
     /// Limits on requests and connections.
     #[command(flatten)]
@@ -99,10 +111,11 @@ pub struct ServeOptions {
 /// which CloudWatch Logs turns into metrics (docs/operations.md, "Metrics in
 /// CloudWatch").
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = EMF_HEADING)]
 pub struct EmfOptions {
-    /// Every this long, write the metrics as one EMF record on stdout
-    /// (e.g. `60s`). `0s`, the default, writes none; the container's task
-    /// definition turns them on.
+    /// How often to write the metrics on stdout as one EMF record, such as
+    /// `60s`: `0s` or at least `1s`. `0s`, the default, writes none; the
+    /// container's task definition turns them on.
     #[arg(long = "emf-interval", env = "FACTORIAL_EMF_INTERVAL", default_value = "0s",
           value_parser = parse_emf_interval)]
     pub interval: Duration,
@@ -113,14 +126,16 @@ pub struct EmfOptions {
     pub namespace: String,
 }
 
-/// Limits that keep one request, one client or a crowd from exhausting the
-/// server.
+/// The bounds on time and memory that keep one request, one client or a
+/// crowd from exhausting the server; the memory budget adds up the memory
+/// ones.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = LIMITS_HEADING)]
 pub struct Limits {
     /// Wall-clock deadline of one request, from its arrival to the last byte
-    /// of its answer (e.g. `30s`, `500ms`), whether computed or stored. A
-    /// computation past it is stopped inside wasm by epoch interruption and
-    /// gets 504; a client still reading its answer then is disconnected.
+    /// of its answer, whether computed or stored. A computation past it is
+    /// stopped inside wasm by epoch interruption and gets 504; a client
+    /// still reading its answer then is disconnected.
     #[arg(long, env = "FACTORIAL_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     pub request_timeout: Duration,
 
@@ -131,12 +146,13 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(2..=4096))]
     pub memory_limit_mib: u64,
 
-    /// Computations at once: requests the component is answering, each
-    /// with its own instance. More get 503 with `Retry-After` at once rather
-    /// than wait in an unbounded queue; answers from the cache, and
-    /// requests sharing another's computation, take none. The memory budget
+    /// Computations at once, each with its own instance. A request that
+    /// needs one when all are taken gets 503 with `Retry-After` at once
+    /// rather than wait in an unbounded queue; answers from the cache, and
+    /// requests sharing another's computation, need none. The memory budget
     /// may allow fewer (docs/operations.md, "Memory"). Default: 16 per core.
     #[arg(long, env = "FACTORIAL_MAX_CONCURRENT", default_value_t = default_max_concurrent(),
+          hide_default_value = true,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_concurrent: u32,
 
@@ -179,22 +195,17 @@ pub struct Limits {
     pub body_chunk_size: u64,
 
     /// Bytes of answers the shared HTTP cache keeps in memory, everything
-    /// that keys them counted, least recently used evicted first; 0 turns
+    /// that keys them counted, least recently used evicted first; `0` turns
     /// the cache off. The default, 64 MiB, holds some forty answers of
     /// 300000!, or hundreds of thousands of small ones.
     #[arg(long, env = "FACTORIAL_CACHE_BYTES", default_value_t = 64 * BYTES_PER_MIB)]
     pub cache_bytes: u64,
-
-    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
-    /// before the runner exits anyway. Under ECS's 30 s stop timeout.
-    #[arg(long, env = "FACTORIAL_SHUTDOWN_GRACE", default_value = "25s", value_parser = parse_duration)]
-    pub shutdown_grace: Duration,
 }
 
 /// Options of `compile`.
 #[derive(Debug, Clone, Args)]
 pub struct CompileOptions {
-    /// The component to compile; found as for `serve` when unset.
+    /// The component to compile. Default: found as `serve` finds it.
     #[arg(long, env = "FACTORIAL_COMPONENT")]
     pub component: Option<PathBuf>,
 
@@ -203,8 +214,8 @@ pub struct CompileOptions {
     pub output: PathBuf,
 
     /// The CPU level to compile for: `x86-64-v4` or `x86-64-v3` on x86_64
-    /// Linux. When unset, the portable baseline (x86-64-v3) there, and the
-    /// building machine's CPU elsewhere.
+    /// Linux. Default: x86-64-v3, the portable baseline, on x86_64 Linux,
+    /// and the building machine's CPU elsewhere.
     #[arg(long)]
     pub cpu: Option<String>,
 }
@@ -217,7 +228,7 @@ pub struct HealthcheckOptions {
     #[arg(long, env = "FACTORIAL_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
-    /// How long to wait for the answer.
+    /// How long to wait for the answer before exiting 1.
     #[arg(long, default_value = "3s", value_parser = parse_timeout)]
     pub timeout: Duration,
 }
@@ -306,127 +317,11 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
+mod options_doc;
+
+#[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use clap::CommandFactory;
-
     use super::*;
-
-    /// A document of the repository, from the runner's folder.
-    fn document(path: &str) -> String {
-        let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
-
-    /// The rows of the option tables of `doc` whose header starts with
-    /// `header`, by option: the cells after the option's, as written.
-    fn option_rows(doc: &str, header: &str) -> HashMap<String, Vec<String>> {
-        let mut rows = HashMap::new();
-        let mut in_table = false;
-        for line in doc.lines() {
-            in_table = line.starts_with('|') && (in_table || line.starts_with(header));
-            if in_table && line.starts_with("| `--") {
-                let mut cells = line
-                    .trim_matches('|')
-                    .split(" | ")
-                    .map(|cell| cell.trim().to_string());
-                let option = cells
-                    .next()
-                    .unwrap_or_default()
-                    .trim_matches('`')
-                    .to_string();
-                rows.insert(option, cells.collect());
-            }
-        }
-        rows
-    }
-
-    /// The first code span of `cell`: the literal a default's cell gives,
-    /// when it gives one rather than describing a default computed at start.
-    fn first_code_span(cell: &str) -> Option<&str> {
-        let start = cell.find('`')? + 1;
-        let end = start + cell[start..].find('`')?;
-        Some(&cell[start..end])
-    }
-
-    /// The long name of an option of the runner's own, not clap's `--help`
-    /// and `--version`.
-    fn option_name(arg: &clap::Arg) -> Option<&str> {
-        arg.get_long()
-            .filter(|long| !["help", "version"].contains(long))
-    }
-
-    /// The default of `arg` as clap gives it, when it has one fixed one.
-    fn defined_default(arg: &clap::Arg) -> Option<String> {
-        match arg.get_default_values() {
-            [default] => Some(default.to_string_lossy().into_owned()),
-            _ => None,
-        }
-    }
-
-    /// Every option of `serve` has its row in docs/operations.md, with its
-    /// environment variable and, where the row gives a literal default, the
-    /// default clap has; every option of every subcommand is named there;
-    /// the README's table of the main options gives their defaults too.
-    #[test]
-    fn every_option_is_documented_as_it_is_defined() {
-        let cli = Cli::command();
-        let options: HashMap<String, &clap::Arg> = cli
-            .get_arguments()
-            .filter_map(|arg| option_name(arg).map(|long| (format!("--{long}"), arg)))
-            .collect();
-        let operations = document("docs/operations.md");
-        let rows = option_rows(&operations, "| option | environment | default |");
-        for (option, arg) in &options {
-            let row = rows
-                .get(option)
-                .unwrap_or_else(|| panic!("{option} has no row in docs/operations.md"));
-            let defined_env = arg
-                .get_env()
-                .map(|env| format!("`{}`", env.to_string_lossy()));
-            assert_eq!(
-                Some(&row[0]),
-                defined_env.as_ref(),
-                "{option}'s environment variable"
-            );
-            if let Some(documented) = first_code_span(&row[1]) {
-                assert_eq!(
-                    Some(documented.to_string()),
-                    defined_default(arg),
-                    "{option}'s default"
-                );
-            }
-        }
-        for subcommand in cli.get_subcommands() {
-            for long in subcommand.get_arguments().filter_map(option_name) {
-                let name = format!("--{long}");
-                let named = operations.match_indices(&name).any(|(at, _)| {
-                    let next = operations[at + name.len()..].chars().next();
-                    !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
-                });
-                assert!(
-                    named,
-                    "{} --{long} is not named in docs/operations.md",
-                    subcommand.get_name()
-                );
-            }
-        }
-        let readme = option_rows(&document("README.md"), "| option | default | what |");
-        assert!(!readme.is_empty(), "no option table in the README");
-        for (option, row) in &readme {
-            let arg = options
-                .get(option)
-                .unwrap_or_else(|| panic!("the README lists {option}, which is no option"));
-            if let Some(documented) = first_code_span(&row[0]) {
-                assert_eq!(
-                    Some(documented.to_string()),
-                    defined_default(arg),
-                    "the README's {option}"
-                );
-            }
-        }
-    }
 
     #[test]
     fn durations() {

@@ -74,6 +74,7 @@ async fn serve(options: ServeOptions) -> Result<()> {
         Arc::new(service),
         metrics,
         &options.limits,
+        options.shutdown_grace,
         stop_signal(),
     )
     .await;

@@ -51,12 +51,13 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener> {
 
 /// Serves connections from `listener` until `shutdown` completes, then
 /// stops accepting, lets open connections finish their requests for up to
-/// `limits.shutdown_grace`, and returns.
+/// `shutdown_grace`, and returns.
 pub async fn serve(
     listener: TcpListener,
     service: Arc<Service>,
     metrics: Arc<Metrics>,
     limits: &Limits,
+    shutdown_grace: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let graceful = GracefulShutdown::new();
@@ -112,8 +113,8 @@ pub async fn serve(
     tracing::info!("shutting down: no new connections, draining the open ones");
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("drained"),
-        () = tokio::time::sleep(limits.shutdown_grace) => {
-            tracing::warn!(grace = ?limits.shutdown_grace, "grace period over; exiting with requests in flight");
+        () = tokio::time::sleep(shutdown_grace) => {
+            tracing::warn!(grace = ?shutdown_grace, "grace period over; exiting with requests in flight");
         }
     }
     Ok(())
