@@ -256,10 +256,10 @@ def serving_ratios():
         lines.append([f"{n}!, a miss: the runner over `wasmtime serve`, first table and second; "
                       "target at most 1",
                       target(max(first, second) <= 1, f"{first:.2f} and {second:.2f}")])
-    flight = meta("runner").get("single_flight")
-    if flight:
+    shared = meta("runner").get("shared_computation")
+    if shared:
         lines.append(["32 clients at once on one uncached 300000!: the cache-on runner's "
-                      "metrics", flight])
+                      "metrics", shared])
     return plain(["ratio", "result"], lines, ["---", "---:"])
 
 

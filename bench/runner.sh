@@ -148,7 +148,7 @@ concurrency=()
 for i in "${!hosts[@]}"; do
     concurrency+=("$(concurrent "${hosts[$i]}" "${server_pids[$i]}")")
 done
-single_flight="$(( $(cache_counter misses) - misses_before )) miss, $(cache_counter coalesced) coalesced"
+shared_computation="$(( $(cache_counter misses) - misses_before )) miss, $(cache_counter coalesced) coalesced"
 
 rss_idle=$(rss_mib "$cached_pid")
 (sleep 4; rss_mib "$cached_pid" >"$work/rss-loaded") &
@@ -211,7 +211,7 @@ for n in 100000 300000; do
     misses+=$'\n'"$(csv_line "$n" "${times[@]}")"
 done
 
-printf '\nrunner, cache on, 32 clients on one 300000!: %s\n' "$single_flight"
+printf '\nrunner, cache on, 32 clients on one 300000!: %s\n' "$shared_computation"
 printf 'n=50: runner (cache on) / native %s; n random: runner (cache off) / wasmtime serve %s\n' \
     "$(ratio "${hot[0]}" "${hot[3]}")" "$(ratio "${random[1]}" "${random[2]}")"
 printf 'miss, runner (cache on) / wasmtime serve: 100000! %s, 300000! %s\n' \
@@ -238,5 +238,5 @@ printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
     csv_line rss_mib "$rss_idle / $rss_loaded" - - -
 } >bench/results/runner.csv
 echo "$misses" >bench/results/runner-miss.csv
-python3 bench/record.py meta runner "single_flight=$single_flight"
+python3 bench/record.py meta runner "shared_computation=$shared_computation"
 python3 bench/render.py

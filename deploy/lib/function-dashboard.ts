@@ -40,7 +40,7 @@ export interface FunctionDashboardProps {
  * global to the account.
  *
  * Of the runner's metrics, those with no meaning for one request per
- * environment are left out: its 503 at the in-flight cap, requests in
+ * environment are left out: its 503 at the cap on computations, requests in
  * flight and coalesced cache answers. So is its request duration, which in
  * a record of one invocation is that invocation's, as Lambda's own duration
  * graph shows it.
@@ -133,7 +133,7 @@ export class FunctionDashboard extends Construct {
       graph('Runner: stopped per minute', [
         runnerSum('DeadlineExceeded', '504 at the deadline'),
         runnerSum('MemoryLimitExceeded', '500 at the memory limit'),
-        runnerSum('GuestTraps', '500 from a trap'),
+        runnerSum('GuestErrors', '500 from a guest error'),
       ]),
     );
     this.dashboard.addWidgets(

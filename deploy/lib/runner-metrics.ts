@@ -14,8 +14,8 @@ const DIMENSIONS = { Service: 'factorial' };
  * The runner's own metrics, which each task writes to its log stream in
  * CloudWatch's embedded metric format and CloudWatch Logs extracts
  * (docs/operations.md, "Metrics in CloudWatch"): answers by status class,
- * 503s at the in-flight cap (`Saturated`), 504 deadlines (`DeadlineExceeded`),
- * memory-limit 500s (`MemoryLimitExceeded`), traps (`GuestTraps`), requests
+ * 503s with every computation slot taken (`Saturated`), 504 deadlines (`DeadlineExceeded`),
+ * memory-limit 500s (`MemoryLimitExceeded`), guest errors (`GuestErrors`), requests
  * in flight, and the request duration's percentiles in milliseconds.
  */
 export class RunnerMetrics {

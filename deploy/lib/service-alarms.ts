@@ -22,7 +22,7 @@ const TARGET_5XX_PER_5_MINUTES = 1;
 const P99_RESPONSE_TIME = Duration.seconds(2);
 
 /**
- * 503s at a task's in-flight cap (docs/contract.md §6). A burst that auto
+ * 503s at a task's cap on computations (docs/contract.md §6). A burst that auto
  * scaling has not caught up with yet costs a few; this many in five minutes
  * means the service is too small for its traffic.
  */
@@ -40,7 +40,7 @@ export interface ServiceAlarmsProps {
 /**
  * Alarms on what a client would notice (load balancer and task 5xx, unhealthy
  * tasks, slow responses) and on the runner's own reasons for a 5xx (503 at
- * the in-flight cap, 504 at the deadline, 500 at the memory limit), each
+ * the cap on computations, 504 at the deadline, 500 at the memory limit), each
  * notifying an encrypted SNS topic when it fires
  * and when it clears. Each is named after the stack and its id here
  * (`Factorial-Target5xx`): a name to read in a notification, and one the
@@ -112,7 +112,7 @@ export class ServiceAlarms extends Construct {
         'Saturated',
         runnerCount('Saturated'),
         SATURATED_PER_5_MINUTES,
-        `Tasks refused ${SATURATED_PER_5_MINUTES} or more requests in five minutes with 503: every task was at its in-flight cap.`,
+        `Tasks refused ${SATURATED_PER_5_MINUTES} or more requests in five minutes with 503: every task was at its cap on computations.`,
       ),
       errorCountAlarm(
         'DeadlineExceeded',

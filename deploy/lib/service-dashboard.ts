@@ -107,10 +107,10 @@ export class ServiceDashboard extends Construct {
         runnerSum('Requests5xx', '5xx'),
       ]),
       graph('Runner: refused or stopped per minute', [
-        runnerSum('Saturated', '503 at the in-flight cap'),
+        runnerSum('Saturated', '503, every computation slot taken'),
         runnerSum('DeadlineExceeded', '504 at the deadline'),
         runnerSum('MemoryLimitExceeded', '500 at the memory limit'),
-        runnerSum('GuestTraps', '500 from a trap'),
+        runnerSum('GuestErrors', '500 from a guest error'),
       ]),
     );
     this.dashboard.addWidgets(

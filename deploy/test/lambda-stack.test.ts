@@ -457,7 +457,7 @@ describe('lambda mode: dashboard', () => {
       'CacheHits Sum',
       'CacheMisses Sum',
       'DeadlineExceeded Sum',
-      'GuestTraps Sum',
+      'GuestErrors Sum',
       'MemoryLimitExceeded Sum',
       'Requests2xx Sum',
       'Requests4xx Sum',

@@ -47,7 +47,7 @@ describe('dashboard', () => {
       'Saturated Sum',
       'DeadlineExceeded Sum',
       'MemoryLimitExceeded Sum',
-      'GuestTraps Sum',
+      'GuestErrors Sum',
       'RequestDurationP50 Maximum',
       'RequestDurationP90 Maximum',
       'RequestDurationP99 Maximum',

@@ -15,7 +15,7 @@ pub enum RequestError {
     /// As many computations as allowed are running: the request was
     /// refused at once.
     #[error("{0} computations are running already")]
-    Saturated(u32),
+    NoComputationSlot(u32),
     /// The request ran past its deadline and its instance was stopped.
     #[error("the request ran past its deadline of {0:?}")]
     DeadlineExceeded(Duration),
@@ -34,9 +34,9 @@ pub enum RequestError {
 
 impl RequestError {
     /// The status the client gets.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
-            RequestError::Saturated(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::NoComputationSlot(_) => StatusCode::SERVICE_UNAVAILABLE,
             RequestError::DeadlineExceeded(_) => StatusCode::GATEWAY_TIMEOUT,
             RequestError::MemoryLimitExceeded(_) | RequestError::Guest(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -46,7 +46,7 @@ impl RequestError {
     }
 
     /// The error and its causes, `: `-separated, for the log.
-    pub fn chain(&self) -> String {
+    pub(crate) fn chain(&self) -> String {
         let mut text = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
@@ -59,9 +59,11 @@ impl RequestError {
 
     /// The plain-text body the client gets: short, and with nothing of the
     /// server's internals.
-    pub fn body(&self) -> &'static str {
+    pub(crate) fn body(&self) -> &'static str {
         match self {
-            RequestError::Saturated(_) => "Service Unavailable: too many requests in flight",
+            RequestError::NoComputationSlot(_) => {
+                "Service Unavailable: too many computations at once"
+            }
             RequestError::DeadlineExceeded(_) => "Gateway Timeout: the request ran out of time",
             RequestError::MemoryLimitExceeded(_) => {
                 "Internal Server Error: the request ran out of memory"

@@ -43,7 +43,7 @@ pub struct Metrics {
     requests: Family<StatusLabel, Counter>,
     request_duration: Histogram,
     in_flight: Gauge,
-    guest_traps: Counter,
+    guest_errors: Counter,
     deadline_exceeded: Counter,
     memory_limit_exceeded: Counter,
     saturated: Counter,
@@ -85,10 +85,10 @@ impl Default for Metrics {
                 "Requests being answered",
                 Gauge::default(),
             ),
-            guest_traps: registered(
+            guest_errors: registered(
                 add,
-                "guest_traps",
-                "Requests whose component instance trapped",
+                "guest_errors",
+                "Requests whose guest failed: trapped, answered an error code or set no response",
                 Counter::default(),
             ),
             deadline_exceeded: registered(
@@ -106,7 +106,7 @@ impl Default for Metrics {
             saturated: registered(
                 add,
                 "saturated",
-                "Requests refused because too many were in flight",
+                "Requests refused at once because every computation slot was taken",
                 Counter::default(),
             ),
             cache_hits: registered(
@@ -165,7 +165,7 @@ fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str
 }
 
 /// Counts a request as in flight until dropped.
-pub struct InFlight<'a>(&'a Metrics);
+pub(crate) struct InFlight<'a>(&'a Metrics);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -175,24 +175,24 @@ impl Drop for InFlight<'_> {
 
 impl Metrics {
     /// Marks a request in flight for the guard's lifetime.
-    pub fn in_flight(&self) -> InFlight<'_> {
+    pub(crate) fn in_flight(&self) -> InFlight<'_> {
         self.in_flight.inc();
         InFlight(self)
     }
 
     /// Counts a finished request: its status and how long it took.
-    pub fn request_finished(&self, status: u16, duration: Duration) {
+    pub(crate) fn request_finished(&self, status: u16, duration: Duration) {
         self.requests.get_or_create(&StatusLabel { status }).inc();
         self.request_duration.observe(duration.as_secs_f64());
     }
 
     /// Counts a request the component could not answer, by reason.
-    pub fn request_failed(&self, error: &RequestError) {
+    pub(crate) fn request_failed(&self, error: &RequestError) {
         let counter = match error {
-            RequestError::Saturated(_) => &self.saturated,
+            RequestError::NoComputationSlot(_) => &self.saturated,
             RequestError::DeadlineExceeded(_) => &self.deadline_exceeded,
             RequestError::MemoryLimitExceeded(_) => &self.memory_limit_exceeded,
-            RequestError::Guest(_) => &self.guest_traps,
+            RequestError::Guest(_) => &self.guest_errors,
             // Counted where the computation failed, or not a failure.
             RequestError::NoAnswer(_) => return,
         };
@@ -200,7 +200,7 @@ impl Metrics {
     }
 
     /// Counts what the cache did for a request it looked up.
-    pub fn cache_answered(&self, status: CacheStatus) {
+    pub(crate) fn cache_answered(&self, status: CacheStatus) {
         let counter = match status {
             CacheStatus::Hit => &self.cache_hits,
             CacheStatus::Coalesced => &self.cache_coalesced,
@@ -211,28 +211,28 @@ impl Metrics {
     }
 
     /// Counts `answers` evicted from the cache.
-    pub fn cache_evicted(&self, answers: u64) {
+    pub(crate) fn cache_evicted(&self, answers: u64) {
         self.cache_evictions.inc_by(answers);
     }
 
     /// The gauge of the bytes the cache holds, which the cache keeps.
-    pub fn cache_bytes(&self) -> Gauge {
+    pub(crate) fn cache_bytes(&self) -> Gauge {
         self.cache_bytes.clone()
     }
 
     /// The gauge of the response buffer's bytes held, which the buffer
     /// keeps.
-    pub fn response_buffer_bytes(&self) -> Gauge {
+    pub(crate) fn response_buffer_bytes(&self) -> Gauge {
         self.response_buffer_bytes.clone()
     }
 
     /// Counts a connection closed at its answer's deadline.
-    pub fn response_timed_out(&self) {
+    pub(crate) fn response_timed_out(&self) {
         self.response_timeouts.inc();
     }
 
     /// The metrics in the Prometheus text format, of type [`CONTENT_TYPE`].
-    pub fn render(&self) -> Result<String, std::fmt::Error> {
+    pub(crate) fn render(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         encode(&mut text, &self.registry)?;
         Ok(text)
@@ -257,7 +257,7 @@ mod tests {
         metrics.request_finished(200, Duration::from_millis(3));
         metrics.request_finished(200, Duration::from_secs(60));
         metrics.request_finished(404, Duration::from_micros(100));
-        metrics.request_failed(&RequestError::Saturated(4));
+        metrics.request_failed(&RequestError::NoComputationSlot(4));
         let text = metrics.render().unwrap();
         for (series, value) in [
             ("factorial_requests_total{status=\"200\"}", 2),
@@ -267,7 +267,7 @@ mod tests {
             ("factorial_request_duration_seconds_count", 3),
             ("factorial_requests_in_flight", 1),
             ("factorial_saturated_total", 1),
-            ("factorial_guest_traps_total", 0),
+            ("factorial_guest_errors_total", 0),
         ] {
             assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
         }

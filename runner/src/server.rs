@@ -162,7 +162,7 @@ async fn answer(
 /// The runner's own answer when the component gives none, with its body
 /// as `B`: the server streams it, the Lambda front end sends it whole.
 pub fn error_response<B: From<Bytes>>(error: &RequestError) -> Response<B> {
-    if !matches!(error, RequestError::Saturated(_)) {
+    if !matches!(error, RequestError::NoComputationSlot(_)) {
         tracing::warn!(error = error.chain(), "no response from the component");
     }
     let mut response = Response::new(B::from(Bytes::from_static(error.body().as_bytes())));

@@ -21,7 +21,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
 use crate::cache::record::{self, Buffer, Failure, Head, RecordedBody, Recording};
-use crate::cache::{self, Cache, CacheStatus, Flight, Lookup};
+use crate::cache::{self, Cache, CacheStatus, Leader, Lookup};
 use crate::config::Limits;
 use crate::engine::LoadedComponent;
 use crate::epoch;
@@ -77,7 +77,7 @@ impl Service {
     /// Answers one request from the cache when it can, else with the
     /// component (see [`Service::handle`]), sharing and storing the answer
     /// when its headers allow; and says which it was.
-    pub async fn answer<B>(
+    pub(crate) async fn answer<B>(
         &self,
         request: hyper::Request<B>,
     ) -> (
@@ -97,12 +97,12 @@ impl Service {
             Lookup::Unanswered(failure) => {
                 (Err(RequestError::NoAnswer(failure)), CacheStatus::Miss)
             }
-            Lookup::Lead(flight) => {
+            Lookup::Lead(leader) => {
                 let mut asked = hyper::Request::new(());
                 *asked.method_mut() = request.method().clone();
                 *asked.headers_mut() = request.headers().clone();
                 let computed = self
-                    .compute(cache::without_validators(request), Some(flight))
+                    .compute(cache::without_validators(request), Some(leader))
                     .await;
                 let answer = computed
                     .map(|(head, recording)| cache::recorded_answer(recording, &head, &asked));
@@ -133,28 +133,28 @@ impl Service {
     }
 
     /// Runs the component on `request` and records its answer, for the
-    /// requests of `flight` too when it leads one; gives the head and the
+    /// requests of `leader` too when it leads one; gives the head and the
     /// recording once the guest has set the head. The head and body are
     /// taken from the guest by a task of their own ([`deliver`]), so that a
     /// request that goes away cancels nothing the others wait for.
     async fn compute<B>(
         &self,
         request: hyper::Request<B>,
-        flight: Option<Flight>,
+        leader: Option<Leader>,
     ) -> Result<(Arc<Head>, Arc<Recording>), RequestError>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let recording = flight
+        let recording = leader
             .as_ref()
-            .map_or_else(Arc::default, |flight| flight.recording().clone());
+            .map_or_else(Arc::default, |leader| leader.recording().clone());
         let guest = self
             .start_guest(request)
             .inspect_err(|error| recording.fail(failure(error)))?;
         tokio::spawn(deliver(
             guest,
-            flight,
+            leader,
             recording.clone(),
             self.buffer.clone(),
             tokio::time::Instant::now() + self.deadline,
@@ -210,19 +210,19 @@ impl Service {
     /// Returns once no computation is running: every guest has finished,
     /// including one that goes on filling the cache after its client has
     /// the head (a 304, a `HEAD`).
-    pub async fn wait_until_idle(&self) {
+    pub(crate) async fn wait_until_idle(&self) {
         // The semaphore is never closed, so acquiring cannot fail.
         let _all = self.computations.acquire_many(self.max_computations).await;
     }
 
     /// A computation's slot, which is also its instance's slot in the pool,
-    /// or [`RequestError::Saturated`] at once when all are taken: a queue
+    /// or [`RequestError::NoComputationSlot`] at once when all are taken: a queue
     /// would only make every client wait.
     fn admit(&self) -> Result<OwnedSemaphorePermit, RequestError> {
         self.computations
             .clone()
             .try_acquire_owned()
-            .map_err(|_| RequestError::Saturated(self.max_computations))
+            .map_err(|_| RequestError::NoComputationSlot(self.max_computations))
     }
 
     /// A fresh store for one request: its own guest state, its memory limit
@@ -245,12 +245,12 @@ struct StartedGuest {
 
 /// Gives `recording` the guest's head, or its failure, then its body as
 /// fast as the guest writes it, held in `buffer`; then, when the guest is
-/// done, stores a whole answer and ends `flight`, and only then gives the
+/// done, stores a whole answer and ends `leader`, and only then gives the
 /// body's end, so that a client that has the whole answer finds it
 /// stored. Runs in a task of its own.
 async fn deliver(
     guest: StartedGuest,
-    mut flight: Option<Flight>,
+    mut leader: Option<Leader>,
     recording: Arc<Recording>,
     buffer: Arc<Buffer>,
     deadline: tokio::time::Instant,
@@ -281,8 +281,8 @@ async fn deliver(
         }
     };
     let (parts, body) = response.into_parts();
-    let head = match &mut flight {
-        Some(flight) => flight.head(parts.status, parts.headers),
+    let head = match &mut leader {
+        Some(leader) => leader.head(parts.status, parts.headers),
         None => Head {
             status: parts.status,
             headers: parts.headers,
@@ -291,8 +291,8 @@ async fn deliver(
     };
     recording.set_head(Arc::new(head));
     let whole = record::record_body(body, &recording, &buffer, guest.finished, deadline).await;
-    if let Some(flight) = flight {
-        flight.land(whole);
+    if let Some(leader) = leader {
+        leader.finish(whole);
     }
     recording.finish(whole);
 }
@@ -307,7 +307,7 @@ fn guest_failed(cause: anyhow::Error, metrics: &Metrics) -> RequestError {
 }
 
 /// What a request whose computation failed before its head gets, and so
-/// each request that shared its flight.
+/// each request that shared its computation.
 fn failure(error: &RequestError) -> Failure {
     Failure {
         status: error.status(),

@@ -8,16 +8,16 @@
 //!   place.
 //! - [`store`]: the stored answers, their variants, the byte bound and
 //!   least-recently-used eviction.
-//! - [`flight`]: single flight, so that concurrent misses for one target
+//! - [`sharing`]: shared computations, so that concurrent misses for one target
 //!   share one computation.
 //! - [`record`]: answers recorded from the guest's side into the response
 //!   buffer, read by any number of clients, each at its own pace.
 //! - `answer`: the answers given from a stored answer or a recording.
 
 mod answer;
-pub(crate) mod flight;
 pub(crate) mod policy;
 pub(crate) mod record;
+pub(crate) mod sharing;
 pub(crate) mod store;
 pub(crate) mod variant;
 
@@ -30,11 +30,11 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 pub(crate) use answer::recorded_answer;
 use answer::stored_answer;
-pub use flight::Flight;
-use flight::Flights;
 use policy::{Acceptable, RequestRule};
 pub use record::Failure;
 use record::{Head, Recording};
+pub use sharing::Leader;
+use sharing::SharedComputations;
 use store::{Answer, Inserted, Store, Stored};
 
 use crate::metrics::Metrics;
@@ -72,17 +72,17 @@ impl CacheStatus {
 pub enum Lookup {
     /// The answer, from memory or from another request's computation.
     Answered(Response<HyperOutgoingBody>, CacheStatus),
-    /// The request leads a flight: compute it (without its validators, see
+    /// The request leads a shared computation: compute it (without its validators, see
     /// [`without_validators`]) and answer it with [`recorded_answer`].
-    Lead(Flight),
+    Lead(Leader),
     /// The component answers this request alone, unstored.
     Compute(CacheStatus),
-    /// No answer: `only-if-cached` found none, or the flights waited for
+    /// No answer: `only-if-cached` found none, or the shared computations waited for
     /// failed.
     Unanswered(Failure),
 }
 
-/// How many flights one request waits for before it computes its own
+/// How many shared computations one request waits for before it computes its own
 /// answer: one, and a second one that a waiter started after the first
 /// failed. Failing twice, it gets the second one's failure.
 const MAX_WAITS: usize = 2;
@@ -94,7 +94,7 @@ const NOT_CACHED: Failure = Failure {
     body: "Gateway Timeout: not in the cache",
 };
 
-/// The shared cache: stored answers by target, and the flights that
+/// The shared cache: stored answers by target, and the computations that
 /// concurrent misses share.
 pub struct Cache {
     state: Mutex<State>,
@@ -103,7 +103,7 @@ pub struct Cache {
 
 struct State {
     store: Store,
-    flights: Flights,
+    shared: SharedComputations,
 }
 
 /// What the cache can do for a request now.
@@ -111,7 +111,7 @@ enum Step {
     Stored(Arc<Stored>),
     Join(Arc<Recording>, Arc<Head>),
     Wait(Arc<Recording>),
-    Lead(Flight),
+    Lead(Leader),
     Alone,
     NotCached,
 }
@@ -122,16 +122,16 @@ impl Cache {
         Cache {
             state: Mutex::new(State {
                 store: Store::new(capacity, metrics.cache_bytes()),
-                flights: Flights::default(),
+                shared: SharedComputations::default(),
             }),
             metrics,
         }
     }
 
     /// What the cache can do for `request`: answer it from a stored answer
-    /// or from a flight in the air whose answer it may share (waiting, at
+    /// or from a shared computation whose answer it may share (waiting, at
     /// most the request's `deadline` each, for the heads of at most
-    /// [`MAX_WAITS`] of them), or have it lead a flight, or have it computed
+    /// [`MAX_WAITS`] of them), or have it lead a shared computation, or have it computed
     /// alone.
     pub async fn lookup<B>(self: &Arc<Self>, request: &Request<B>, deadline: Duration) -> Lookup {
         let method = request.method();
@@ -169,7 +169,7 @@ impl Cache {
                     }
                     continue;
                 }
-                Step::Lead(flight) => Lookup::Lead(flight),
+                Step::Lead(leader) => Lookup::Lead(leader),
                 Step::Alone => Lookup::Compute(CacheStatus::Miss),
                 Step::NotCached => return Lookup::Unanswered(NOT_CACHED),
             };
@@ -182,7 +182,7 @@ impl Cache {
     }
 
     /// The next step for `request`, decided under the lock: a stored answer,
-    /// a flight to join or (if it `may_wait`) to wait for, or a miss.
+    /// a shared computation to join or (if it `may_wait`) to wait for, or a miss.
     fn next_step<B>(
         self: &Arc<Self>,
         key: &Arc<str>,
@@ -196,7 +196,7 @@ impl Cache {
             return Step::Stored(stored);
         }
         let mut unknown = None;
-        for recording in state.flights.of(key) {
+        for recording in state.shared.of(key) {
             match recording.head_now() {
                 Some(Ok(head)) => {
                     let shares = head
@@ -223,10 +223,10 @@ impl Cache {
         if request.method() != Method::GET {
             return Step::Alone;
         }
-        match state.flights.start(key) {
+        match state.shared.start(key) {
             Some(recording) => {
                 drop(state);
-                Step::Lead(Flight::new(
+                Step::Lead(Leader::new(
                     self.clone(),
                     key.clone(),
                     recording,
@@ -245,25 +245,25 @@ impl Cache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Stores `answer`, if any, and ends the flight of `recording`.
-    fn land(&self, key: &Arc<str>, recording: &Arc<Recording>, answer: Option<Answer>) {
+    /// Stores `answer`, if any, and ends the sharing of `recording`.
+    fn finish_sharing(&self, key: &Arc<str>, recording: &Arc<Recording>, answer: Option<Answer>) {
         let mut state = self.lock();
         let inserted = answer.map(|answer| state.store.insert(key, answer));
-        state.flights.end(key, recording);
+        state.shared.end(key, recording);
         drop(state);
         if let Some(Inserted::Stored { evicted }) = inserted {
             self.metrics.cache_evicted(evicted);
         }
     }
 
-    fn end_flight(&self, key: &str, recording: &Arc<Recording>) {
-        self.lock().flights.end(key, recording);
+    fn end_sharing(&self, key: &str, recording: &Arc<Recording>) {
+        self.lock().shared.end(key, recording);
     }
 }
 
-/// `request` as the leader of a flight sends it to the component: without
+/// `request` as the leader of a shared computation sends it to the component: without
 /// the validators that would let it answer 304, since the answer is for
-/// every request of the flight (RFC 9111 §4.3.2). Each gets its 304 from
+/// every request that shares it (RFC 9111 §4.3.2). Each gets its 304 from
 /// the recorded answer instead.
 pub fn without_validators<B>(mut request: Request<B>) -> Request<B> {
     let headers = request.headers_mut();

@@ -412,7 +412,7 @@ mod tests {
         }
         metrics.request_finished(404, Duration::from_millis(2));
         metrics.request_finished(503, Duration::from_secs(3));
-        metrics.request_failed(&RequestError::Saturated(1));
+        metrics.request_failed(&RequestError::NoComputationSlot(1));
         let record = period.close(snapshot_of(&metrics), 1_700_000_000_000);
 
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000u64);

@@ -168,7 +168,7 @@ fn concurrent_misses_wait_for_one_computation() {
 }
 
 #[test]
-fn an_answer_whose_guest_traps_is_never_stored() {
+fn an_answer_whose_guest_errors_is_never_stored() {
     let runner = Runner::start_with(&test_guest_path(), &[]);
     // The head says the answer may be stored; the guest traps after its
     // body's first KiB, and the client gets no whole answer.
@@ -186,7 +186,7 @@ fn an_answer_whose_guest_traps_is_never_stored() {
     for _ in 0..2 {
         assert_eq!(runner.get("/trap?cc=max-age%3D60").status, 500);
     }
-    runner.wait_for_metric("factorial_guest_traps_total 4");
+    runner.wait_for_metric("factorial_guest_errors_total 4");
     assert_eq!(counters(&runner), [0, 4, 0, 0]);
     assert_eq!(runner.counter("factorial_cache_bytes"), 0);
 }

@@ -72,7 +72,7 @@ fn every_hostile_request_gets_the_contracts_answer() {
     assert!(
         metrics
             .lines()
-            .any(|l| l == "factorial_guest_traps_total 0"),
+            .any(|l| l == "factorial_guest_errors_total 0"),
         "{metrics}"
     );
     assert!(

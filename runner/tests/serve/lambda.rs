@@ -193,7 +193,7 @@ fn a_trap_a_deadline_and_a_memory_overrun_get_their_5xx_and_the_next_invocation_
             .filter_map(|line| line.get(metric)?.as_f64())
             .sum()
     };
-    assert_eq!(total("GuestTraps"), 3.0);
+    assert_eq!(total("GuestErrors"), 3.0);
     assert_eq!(total("DeadlineExceeded"), 2.0);
     assert_eq!(total("MemoryLimitExceeded"), 1.0);
 }

@@ -63,7 +63,7 @@ fn beyond_the_in_flight_limit_requests_get_503_with_retry_after() {
     refused.assert(
         503,
         TEXT,
-        "Service Unavailable: too many requests in flight",
+        "Service Unavailable: too many computations at once",
     );
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(held.release().status, 200);
@@ -78,7 +78,7 @@ fn a_guest_trap_gets_500_for_that_request_only() {
         .get("/trap")
         .assert(500, TEXT, "Internal Server Error");
     assert_eq!(runner.get("/").status, 200);
-    runner.wait_for_metric("factorial_guest_traps_total 1");
+    runner.wait_for_metric("factorial_guest_errors_total 1");
     let failures = runner.wait_for_logs("request failed", 1);
     let cause = failures[0]["error"]
         .as_str()
@@ -94,11 +94,11 @@ fn a_guest_that_answers_an_error_code_gets_500_and_is_counted() {
             .get("/error-code")
             .assert(500, TEXT, "Internal Server Error");
     }
-    runner.wait_for_metric("factorial_guest_traps_total 2");
+    runner.wait_for_metric("factorial_guest_errors_total 2");
 }
 
 #[test]
-fn a_chunked_body_whose_guest_traps_never_ends_whole() {
+fn a_chunked_body_whose_guest_errors_never_ends_whole() {
     let runner = Runner::start_with(&test_guest_path(), &["--cache-bytes", "0"]);
     let mut stream = TcpStream::connect(runner.address).unwrap();
     stream

@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 use crate::support::send;
 
 /// The body of the runner's answer when every slot is taken.
-pub const SATURATED_BODY: &[u8] = b"Service Unavailable: too many requests in flight";
+pub const SATURATED_BODY: &[u8] = b"Service Unavailable: too many computations at once";
 
 /// What the clients ask for, in turn, and the 200 body each target must get.
 pub struct Plan {

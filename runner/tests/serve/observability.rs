@@ -46,7 +46,7 @@ fn metrics_count_what_happened() {
         "factorial_request_duration_seconds_count 4",
         "factorial_request_duration_seconds_bucket{le=\"+Inf\"} 4",
         "factorial_requests_in_flight 0",
-        "factorial_guest_traps_total 0",
+        "factorial_guest_errors_total 0",
         "factorial_deadline_exceeded_total 0",
     ] {
         assert!(

@@ -1,11 +1,12 @@
-//! Single flight: concurrent misses for one target share one computation.
+//! Shared computations: concurrent misses for one target share one
+//! computation.
 //!
-//! The first miss leads a flight: its request is computed, and the answer
-//! recorded from the guest's side (`record`), so that requests arriving
+//! The first miss leads a shared computation: its request is computed, and
+//! the answer recorded from the guest's side (`record`), so that requests arriving
 //! meanwhile read the same recording, each at its own pace, once its head
 //! shows that they may have it (a shared cache may store it, and their
-//! request has the values of the headers it varies on). The flight lands
-//! when the guest is done: a whole answer is stored, and the flight ends,
+//! request has the values of the headers it varies on). The leader finishes
+//! when the guest is done: a whole answer is stored, and the sharing ends,
 //! whoever reads it and however slowly; a leader that disconnects cancels
 //! nothing.
 
@@ -34,22 +35,22 @@ const UNSTORED_HEADERS: [HeaderName; 6] = [
     header::AGE,
 ];
 
-/// The recordings in flight, by target: at most [`MAX_VARIANTS`] each, one
-/// per variant being computed.
+/// The recordings of computations being shared, by target: at most
+/// [`MAX_VARIANTS`] each, one per variant being computed.
 #[derive(Default)]
-pub(crate) struct Flights {
-    in_air: HashMap<Arc<str>, Vec<Arc<Recording>>>,
+pub(crate) struct SharedComputations {
+    by_target: HashMap<Arc<str>, Vec<Arc<Recording>>>,
 }
 
-impl Flights {
-    /// The recordings of `key` in flight.
+impl SharedComputations {
+    /// The recordings of `key` being shared.
     pub fn of(&self, key: &str) -> &[Arc<Recording>] {
-        self.in_air.get(key).map_or(&[], Vec::as_slice)
+        self.by_target.get(key).map_or(&[], Vec::as_slice)
     }
 
-    /// A new recording of `key` in flight, unless it has as many as it may.
+    /// A new recording of `key` to share, unless it has as many as it may.
     pub fn start(&mut self, key: &Arc<str>) -> Option<Arc<Recording>> {
-        let flying = self.in_air.entry(key.clone()).or_default();
+        let flying = self.by_target.entry(key.clone()).or_default();
         if flying.len() >= MAX_VARIANTS {
             return None;
         }
@@ -58,21 +59,22 @@ impl Flights {
         Some(recording)
     }
 
-    /// Ends the flight of `recording`; nothing when it has ended already.
+    /// Ends the sharing of `recording`; nothing when it has ended already.
     pub fn end(&mut self, key: &str, recording: &Arc<Recording>) {
-        let Some(flying) = self.in_air.get_mut(key) else {
+        let Some(flying) = self.by_target.get_mut(key) else {
             return;
         };
         flying.retain(|other| !Arc::ptr_eq(other, recording));
         if flying.is_empty() {
-            self.in_air.remove(key);
+            self.by_target.remove(key);
         }
     }
 }
 
-/// The leading request's side of a flight: ends it when dropped, landed or
+/// The leading request's side of a shared computation: ends the sharing
+/// when dropped, finished or
 /// not.
-pub struct Flight {
+pub struct Leader {
     cache: Arc<Cache>,
     key: Arc<str>,
     recording: Arc<Recording>,
@@ -81,14 +83,14 @@ pub struct Flight {
     request_headers: HeaderMap,
 }
 
-impl Flight {
+impl Leader {
     pub(crate) fn new(
         cache: Arc<Cache>,
         key: Arc<str>,
         recording: Arc<Recording>,
         request_headers: HeaderMap,
-    ) -> Flight {
-        Flight {
+    ) -> Leader {
+        Leader {
             cache,
             key,
             recording,
@@ -96,7 +98,7 @@ impl Flight {
         }
     }
 
-    /// The recording every request of the flight reads.
+    /// The recording every request sharing the computation reads.
     pub(crate) fn recording(&self) -> &Arc<Recording> {
         &self.recording
     }
@@ -119,10 +121,11 @@ impl Flight {
 
     /// The guest is done and its body `whole` or not: a whole, shareable
     /// answer whose length is its `Content-Length` is stored, and the
-    /// flight ends, in one step, so that a request never finds neither.
-    pub(crate) fn land(self, whole: bool) {
+    /// sharing ends, in one step, so that a request never finds neither.
+    pub(crate) fn finish(self, whole: bool) {
         let answer = whole.then(|| self.answer()).flatten();
-        self.cache.land(&self.key, &self.recording, answer);
+        self.cache
+            .finish_sharing(&self.key, &self.recording, answer);
     }
 
     /// The recorded answer, as the store keeps it, if it may be kept.
@@ -154,9 +157,9 @@ impl Flight {
     }
 }
 
-impl Drop for Flight {
+impl Drop for Leader {
     fn drop(&mut self) {
-        self.cache.end_flight(&self.key, &self.recording);
+        self.cache.end_sharing(&self.key, &self.recording);
     }
 }
 
@@ -186,22 +189,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_target_has_at_most_one_flight_per_variant_kept() {
-        let mut flights = Flights::default();
+    fn a_target_shares_at_most_one_computation_per_variant_kept() {
+        let mut shared = SharedComputations::default();
         let key: Arc<str> = Arc::from("k /");
         let started: Vec<_> = (0..MAX_VARIANTS)
-            .map(|_| flights.start(&key).unwrap())
+            .map(|_| shared.start(&key).unwrap())
             .collect();
-        assert!(flights.start(&key).is_none());
-        assert_eq!(flights.of(&key).len(), MAX_VARIANTS);
-        flights.end(&key, &started[3]);
-        flights.end(&key, &started[3]);
-        assert_eq!(flights.of(&key).len(), MAX_VARIANTS - 1);
+        assert!(shared.start(&key).is_none());
+        assert_eq!(shared.of(&key).len(), MAX_VARIANTS);
+        shared.end(&key, &started[3]);
+        shared.end(&key, &started[3]);
+        assert_eq!(shared.of(&key).len(), MAX_VARIANTS - 1);
         for recording in &started {
-            flights.end(&key, recording);
+            shared.end(&key, recording);
         }
-        assert!(flights.of(&key).is_empty());
-        assert!(flights.in_air.is_empty());
+        assert!(shared.of(&key).is_empty());
+        assert!(shared.by_target.is_empty());
     }
 
     #[test]
