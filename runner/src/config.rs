@@ -252,7 +252,7 @@ impl ServeOptions {
 impl Limits {
     /// `--memory-limit-mib` in bytes, as both the instance pool and each
     /// store's limiter take it.
-    pub fn memory_limit_bytes(&self) -> usize {
+    pub(crate) fn memory_limit_bytes(&self) -> usize {
         usize::try_from(self.memory_limit_mib * BYTES_PER_MIB).unwrap_or(usize::MAX)
     }
 }

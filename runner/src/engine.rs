@@ -33,7 +33,7 @@ pub const KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 /// request instantiates [`LoadedComponent::pre`] in a fresh `Store`, so a
 /// request costs an instantiation, not a compile, and no state leaks from
 /// one request to the next.
-pub struct LoadedComponent {
+pub(crate) struct LoadedComponent {
     pre: ProxyPre<GuestState>,
     _epoch: EpochThread,
 }
@@ -43,7 +43,7 @@ impl LoadedComponent {
     /// these settings), links WASI and WASI HTTP, checks that it is a
     /// `wasi:http` proxy, and starts the epoch clock. The engine's pool has
     /// `slots` instances of at most `memory_limit` bytes of memory each.
-    pub fn load(path: &Path, slots: u32, memory_limit: usize) -> Result<Self> {
+    pub(crate) fn load(path: &Path, slots: u32, memory_limit: usize) -> Result<Self> {
         let engine = new_engine(Purpose::Serve {
             slots,
             memory_limit,
@@ -70,7 +70,7 @@ impl LoadedComponent {
     }
 
     /// The pre-instantiated component, to instantiate once per request.
-    pub fn pre(&self) -> &ProxyPre<GuestState> {
+    pub(crate) fn pre(&self) -> &ProxyPre<GuestState> {
         &self.pre
     }
 }
@@ -79,7 +79,7 @@ impl LoadedComponent {
 /// the native artifact to `output`, for the CPU level named `cpu` (one of
 /// [`CPU_LEVELS`]) or, when `None`, for the portable baseline (the last
 /// level) rather than the building machine's CPU.
-pub fn compile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> {
+pub(crate) fn compile(input: &Path, output: &Path, cpu: Option<&str>) -> Result<()> {
     let level = match cpu {
         Some(name) => Some(
             CPU_LEVELS
@@ -128,7 +128,7 @@ fn load_component(engine: &Engine, path: &Path) -> Result<Component> {
 /// A CPU level a precompiled artifact can be compiled for: its name, which
 /// is also a Cranelift preset, the features the preset leaves out, and
 /// whether this host has them all.
-pub struct CpuLevel {
+pub(crate) struct CpuLevel {
     /// The level's name, such as `x86-64-v3`, and its Cranelift preset.
     pub name: &'static str,
     /// The Cranelift flags of features the level has but its preset does not
@@ -151,7 +151,7 @@ pub struct CpuLevel {
 /// an older CPU. Elsewhere no level is known, and an artifact uses the build
 /// machine's features.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-pub const CPU_LEVELS: &[CpuLevel] = &[
+pub(crate) const CPU_LEVELS: &[CpuLevel] = &[
     CpuLevel {
         name: "x86-64-v4",
         preset_omits: &["has_avx", "has_avx512f"],
@@ -165,10 +165,10 @@ pub const CPU_LEVELS: &[CpuLevel] = &[
 ];
 /// See the x86_64 Linux constant.
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-pub const CPU_LEVELS: &[CpuLevel] = &[];
+pub(crate) const CPU_LEVELS: &[CpuLevel] = &[];
 
 /// The names of the [`CPU_LEVELS`] this host runs, best first.
-pub fn host_levels() -> impl Iterator<Item = &'static str> {
+pub(crate) fn host_levels() -> impl Iterator<Item = &'static str> {
     CPU_LEVELS
         .iter()
         .filter(|level| (level.host_has)())

@@ -19,15 +19,15 @@ use crate::config::{BYTES_PER_MIB, Limits};
 /// component, the async runtime and its threads, the instance pool's
 /// bookkeeping and the memory each slot keeps resident between requests,
 /// connections' buffers at rest, and the log's buffer.
-pub const RUNNER_BASELINE: u64 = 96 * BYTES_PER_MIB;
+pub(crate) const RUNNER_BASELINE: u64 = 96 * BYTES_PER_MIB;
 
 /// What one instance holds beyond its linear memory: its stacks, tables and
 /// host state, and its request's head.
-pub const INSTANCE_OVERHEAD: u64 = 4 * BYTES_PER_MIB;
+pub(crate) const INSTANCE_OVERHEAD: u64 = 4 * BYTES_PER_MIB;
 
 /// Where the budget came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BudgetSource {
+pub(crate) enum BudgetSource {
     /// `--memory-budget-mib`.
     Option,
     /// The cgroup's limit, read from this file.
@@ -53,11 +53,11 @@ impl std::fmt::Display for BudgetSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Bytes the runner may use in all.
-    pub budget: u64,
+    pub(crate) budget: u64,
     /// Where `budget` came from.
-    pub source: BudgetSource,
+    pub(crate) source: BudgetSource,
     /// Computations (instances) allowed at once.
-    pub computations: u32,
+    pub(crate) computations: u32,
 }
 
 /// The plan for `limits` on this machine.
@@ -70,7 +70,7 @@ pub fn plan(limits: &Limits) -> Result<Plan> {
 }
 
 /// The plan for `limits` in a budget of `budget` bytes from `source`.
-pub fn plan_within(budget: u64, source: BudgetSource, limits: &Limits) -> Result<Plan> {
+pub(crate) fn plan_within(budget: u64, source: BudgetSource, limits: &Limits) -> Result<Plan> {
     Ok(Plan {
         computations: computations(budget, limits)?,
         budget,
@@ -81,7 +81,7 @@ pub fn plan_within(budget: u64, source: BudgetSource, limits: &Limits) -> Result
 /// The computations that fit in `budget` with `limits`, at most
 /// `--max-concurrent`; an error that names the settings when not even one
 /// does.
-pub fn computations(budget: u64, limits: &Limits) -> Result<u32> {
+pub(crate) fn computations(budget: u64, limits: &Limits) -> Result<u32> {
     if limits.body_chunk_size > limits.response_buffer_bytes {
         bail!(
             "--body-chunk-size ({}) is larger than --response-buffer-bytes ({}): no chunk \
