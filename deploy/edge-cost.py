@@ -20,11 +20,14 @@ the digits of a few large factorials to measure how well they compress.
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 import sys
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # The traffic.
 RATES_PER_MINUTE = (1_000, 100_000, 10_000_000)
@@ -164,21 +167,43 @@ class ServingTimes:
         return self.cached_base + self.cached_per_byte * body_bytes
 
 
-# docs/performance.md. Fargate, CPU seconds: the runner end to end, taken as
-# CPU (0.5 ms for small n, 2 ms at 10^4, 25 ms at 10^5); a cached answer 15 µs
-# of CPU (n = 50), and 0.9 ms for 100000! (456,575 bytes) from the cache.
-FARGATE_TIMES = ServingTimes(
-    computed=((1_000, 0.5e-3), (10_000, 2e-3), (100_000, 25e-3)),
-    cached_base=15e-6,
-    cached_per_byte=(0.9e-3 - 15e-6) / 456_575,
+# The benchmarks' results (docs/performance.md renders them): bench/lambda.sh
+# times the runner and the function for n = 50, 10^4 and 10^5, computed and
+# from the cache; bench/runner.sh the cache-on runner's CPU per request and
+# its time for a repeated 100000!. n = 50 stands for every n up to 1000.
+RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
+MEASURED_N = {"50": 1_000, "10^4": 10_000, "10^5": 100_000}
+LARGEST_CACHED_BYTES = 456_575  # 100000!'s body as text: its digits and a line feed
+
+
+def lambda_times(cache: str, field: str) -> dict[int, float]:
+    """Seconds by n from bench/results/lambda.json's rows of `cache`."""
+    rows = json.loads((RESULTS / "lambda.json").read_text())["requests"]
+    return {MEASURED_N[row["n"]]: row[field] / 1e3 for row in rows if row["cache"] == cache}
+
+
+def runner_measure(name: str) -> float:
+    """The cache-on runner's `name` from bench/results/runner.csv."""
+    with (RESULTS / "runner.csv").open(newline="") as results:
+        return next(float(row["cache_on"]) for row in csv.DictReader(results) if row["measure"] == name)
+
+
+def serving_times(field: str, cached_base: float, cached_largest: float) -> ServingTimes:
+    return ServingTimes(
+        computed=tuple(sorted(lambda_times("computed", field).items())),
+        cached_base=cached_base,
+        cached_per_byte=(cached_largest - cached_base) / LARGEST_CACHED_BYTES,
+    )
+
+
+# Fargate, CPU seconds: the runner end to end, taken as CPU; a cached answer
+# the cache-on runner's CPU per request, up to its time for 100000!.
+FARGATE_TIMES = serving_times(
+    "runner_ms", runner_measure("cpu_same_us") / 1e6, runner_measure("repeated_100000_ms") / 1e3
 )
-# Lambda, the function's own duration: 0.17 ms (n = 50), 1.93 ms, 25.02 ms
-# computed; 0.01 ms from its cache, 0.07 ms for 100000!.
-LAMBDA_TIMES = ServingTimes(
-    computed=((1_000, 0.17e-3), (10_000, 1.93e-3), (100_000, 25.02e-3)),
-    cached_base=0.01e-3,
-    cached_per_byte=(0.07e-3 - 0.01e-3) / 456_575,
-)
+# Lambda, the function's own duration, computed and from its cache.
+LAMBDA_CACHED = lambda_times("from the cache", "own_ms")
+LAMBDA_TIMES = serving_times("own_ms", LAMBDA_CACHED[1_000], LAMBDA_CACHED[100_000])
 
 
 def mean_computing(times: ServingTimes, number_class: NumberClass) -> float:
@@ -623,12 +648,14 @@ def assumptions(segments: Sequence[Segment], method: str, ratios: dict[str, floa
         f"for N requests; each of {REGIONAL_EDGE_CACHES} regional edge caches gets an equal share of the "
         "traffic and sends Origin Shield each key it is asked for once. Nothing is evicted before its year. "
         "Origin figures are the month's average: the hours after the caches are empty carry more.",
-        "Origin work (docs/performance.md), computed: the runner's end-to-end times taken as CPU, "
-        f"{times_text(FARGATE_TIMES)} (the small n's time measured at n = 50), interpolated on a log-log "
-        f"scale and averaged over each class: {class_cpu}. From the runner's cache: 15 µs of CPU plus a "
-        "share of 100000!'s 0.9 ms in proportion to the body's bytes. On Lambda the function's own durations, "
-        f"{times_text(LAMBDA_TIMES)} computed and 0.01 to 0.07 ms cached, each invocation billed by the "
-        "started millisecond.",
+        "Origin work, computed: the runner's end-to-end times taken as CPU (the runner column of "
+        "[Performance's Lambda table](performance.md#as-a-lambda-function), computed, for n = 50, 10^4 and "
+        "10^5; the small n's time measured at n = 50), interpolated on a log-log scale and averaged over "
+        f"each class: {class_cpu}. From the runner's cache: the cache-on runner's CPU per request for n = 50 "
+        "([serving table](performance.md#serving-the-runner-against-wasmtime-serve)) plus a share of its "
+        "time for a repeated 100000! in proportion to the body's bytes. On Lambda the function's own "
+        "durations (the Lambda table's last column, computed and cached), each invocation billed by the "
+        "started millisecond. `edge-cost.py` reads these from `bench/results/`.",
         "Without CloudFront every request reaches the origin, and the runner's 64 MiB cache in each task or "
         "Lambda environment (as many environments as the concurrency) answers repeats: an LRU cache by Che's "
         "approximation, each worker fed an equal share of the requests. Its hit ratio is then the same at "
