@@ -120,7 +120,7 @@ pub struct EmfOptions {
           value_parser = parse_emf_interval)]
     pub interval: Duration,
 
-    /// The CloudWatch namespace of those metrics.
+    /// The CloudWatch namespace of the EMF records' metrics.
     #[arg(long = "emf-namespace", env = "FACTORIAL_EMF_NAMESPACE", default_value = "Factorial",
           value_parser = parse_namespace)]
     pub namespace: String,
