@@ -59,7 +59,7 @@ step "format and lint: rustfmt, clippy, shellcheck" run '
     cargo clippy --locked --workspace --all-targets -- -D warnings
     cargo clippy --locked -p factorial -p runner-test-guest --lib --target wasm32-wasip2 -- -D warnings'
 
-step "docs: every relative link, anchor and cited contract section resolves" scripts/docs-check.sh
+step "docs: every relative link, anchor and cited contract section resolves; every rendered table is what its results give" scripts/docs-check.sh
 
 step "unit, component and end-to-end tests" cargo test --locked --workspace
 
