@@ -48,16 +48,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 #[tokio::main]
 async fn serve(options: ServeOptions) -> Result<()> {
-    let component = artifact::component_path(options.component.as_deref())?;
     let plan = memory::plan(&options.limits)?;
     let metrics = Arc::new(Metrics::default());
-    let service = Service::load(
-        &component,
-        options.guest_settings(),
-        &options.limits,
-        &plan,
-        metrics.clone(),
-    )?;
+    let (service, component) = Service::for_options(&options, &plan, metrics.clone())?;
     let listener = server::bind(options.listen).await?;
     let admin_listener = server::bind(options.admin_listen).await?;
     tracing::info!(

@@ -4,7 +4,7 @@
 //! the task that records the guest's answer as fast as the guest writes it.
 //! The engine and the compiled component are [`engine`](crate::engine)'s.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,9 +20,10 @@ use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
+use crate::artifact;
 use crate::cache::record::{self, Buffer, Failure, Head, RecordedBody, Recording};
 use crate::cache::{self, Cache, CacheStatus, Leader, Lookup};
-use crate::config::Limits;
+use crate::config::{Limits, ServeOptions};
 use crate::engine::LoadedComponent;
 use crate::epoch;
 use crate::error::RequestError;
@@ -72,6 +73,25 @@ impl Service {
                 .then(|| Arc::new(Cache::new(limits.cache_bytes, metrics.clone()))),
             metrics,
         })
+    }
+
+    /// The service the command line's `options` ask for, within `plan`:
+    /// the component they name, or the one found (whose path it gives
+    /// back), with their limits and each instance's settings.
+    pub(crate) fn for_options(
+        options: &ServeOptions,
+        plan: &Plan,
+        metrics: Arc<Metrics>,
+    ) -> Result<(Self, PathBuf)> {
+        let component = artifact::component_path(options.component.as_deref())?;
+        let service = Service::load(
+            &component,
+            options.guest_settings(),
+            &options.limits,
+            plan,
+            metrics,
+        )?;
+        Ok((service, component))
     }
 
     /// Answers one request from the cache when it can, else with the

@@ -25,7 +25,6 @@ use tokio::time::Instant;
 
 use factorial_config::DEFAULT_MAX_NUMBER;
 
-use crate::artifact;
 use crate::cache::CacheStatus;
 use crate::config::{BYTES_PER_MIB, ServeOptions};
 use crate::emf::Records;
@@ -61,7 +60,6 @@ impl Function {
         payload::check_max_number(options.max_number.unwrap_or(DEFAULT_MAX_NUMBER))?;
         check_environment()?;
         options.limits.max_concurrent = 1;
-        let component = artifact::component_path(options.component.as_deref())?;
         let plan = match options.limits.memory_budget_mib {
             Some(_) => memory::plan(&options.limits)?,
             None => memory::plan_within(
@@ -71,13 +69,7 @@ impl Function {
             )?,
         };
         let metrics = Arc::new(Metrics::default());
-        let service = Service::load(
-            &component,
-            options.guest_settings(),
-            &options.limits,
-            &plan,
-            metrics.clone(),
-        )?;
+        let (service, component) = Service::for_options(&options, &plan, metrics.clone())?;
         let records = Records::start(options.emf.namespace.clone(), metrics.clone())?;
         tracing::info!(
             component = %component.display(),
